@@ -1,0 +1,164 @@
+"""Field types and the envelope every ledger event shares.
+
+Validation lives here, once, so the JSON reader, the typed CLI options and the
+docs all inherit the same rules. For example::
+
+    >>> from events.common import Envelope
+    >>> Country  # "JP" passes, "XX" and "jp" are refused with a message naming the field
+
+Codes are ISO 3166-1 alpha-2 from `pycountry` (plus ``EU``, which ISO reserves
+exceptionally for the European Union because trade measures are imposed by it),
+HS prefixes are 2-10 digits (dots are dropped, so ``8703.23`` is ``870323``),
+and rates are ad-valorem percent between 0 and 1000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+ALL = "*"
+# ISO 3166 "exceptionally reserved" codes that trade policy needs as actors.
+_RESERVED_CODES = {"EU": "European Union"}
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HS = re.compile(r"^\d{2,10}$")
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    import pycountry  # imported lazily: it loads a JSON database
+
+    return frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(_RESERVED_CODES)
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date like 2025-04-09, not a timestamp")
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError(f"expected an ISO date like 2025-04-09, got {value!r}")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
+
+
+def _country(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a country code like JP, got {value!r}")
+    if value not in country_codes():
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+def _country_or_all(value: Any) -> str:
+    return ALL if value == ALL else _country(value)
+
+
+def _hs_prefix(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an HS code prefix as a string like \"8703\", got {value!r}")
+    if value == ALL:
+        return ALL
+    digits = value.replace(".", "").strip()
+    if not _HS.match(digits):
+        raise ValueError(f"{value!r} is not an HS code prefix of 2-10 digits (or \"*\")")
+    return digits
+
+
+def _source(value: Any) -> Any:
+    # A plain string is shorthand for {"title": ...}.
+    return {"title": value} if isinstance(value, str) else value
+
+
+def _no_duplicates(values: list[Any]) -> list[Any]:
+    if len(set(values)) != len(values):
+        raise ValueError("contains duplicates")
+    return values
+
+
+def number(rate: Decimal) -> int | float:
+    return int(rate) if rate == rate.to_integral_value() else float(rate)
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Country = Annotated[str, BeforeValidator(_country)]
+CountryOrAll = Annotated[str, BeforeValidator(_country_or_all)]
+HsPrefix = Annotated[str, BeforeValidator(_hs_prefix)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Rate = Annotated[
+    Decimal,
+    Field(ge=0, le=1000, allow_inf_nan=False, max_digits=12),
+    PlainSerializer(number, return_type=float, when_used="json"),
+]
+Countries = Annotated[list[CountryOrAll], Field(min_length=1, max_length=300), AfterValidator(_no_duplicates)]
+ExceptCountries = Annotated[list[Country], Field(max_length=300), AfterValidator(_no_duplicates)]
+Products = Annotated[list[HsPrefix], Field(min_length=1, max_length=20_000), AfterValidator(_no_duplicates)]
+ExceptProducts = Annotated[list[HsPrefix], Field(max_length=20_000), AfterValidator(_no_duplicates)]
+Names = Annotated[list[Name], Field(max_length=1000)]
+Texts = Annotated[list[Text], Field(min_length=1, max_length=1000)]
+
+
+class Source(BaseModel):
+    """Where a development was reported: at least a publisher or a title."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    publisher: Name | None = None
+    title: Text | None = None
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    published_on: IsoDate | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Source:
+        if self.publisher is None and self.title is None:
+            raise ValueError("a source needs a publisher or a title")
+        return self
+
+
+class Envelope(BaseModel):
+    """Fields every event carries. Subclasses add a ``type`` literal and their own fields.
+
+    ``subject`` names the field that says what the event is about (``measure``,
+    ``track``, ``summit`` or, for corrections, ``target``); ``opens`` is true for
+    the event types that introduce a subject, the ones others must follow.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=20_000)
+
+    subject: ClassVar[str]
+    opens: ClassVar[bool] = False
+
+    type: str
+    date: IsoDate
+    source: Annotated[Source, BeforeValidator(_source)]
+    id: UUID | None = None
+    recorded_by: Name | None = None
+    note: Text | None = None
+
+    def subject_key(self) -> tuple[str, str]:
+        """``("measure", "us-232-autos")``: the thing this event is about."""
+        return self.subject, str(getattr(self, self.subject))
+
+    def payload(self) -> dict[str, Any]:
+        """The event as interchange JSON (no nulls), the form stored and exported."""
+        return self.model_dump(mode="json", exclude_none=True)

@@ -1,0 +1,56 @@
+"""The event vocabulary as data: ``type`` string → model class, derived from the models.
+
+Nothing here lists event types by hand. Every concrete model declares its
+``type`` as a ``Literal``; the registry collects the subclasses of
+:class:`~events.common.Envelope` that do, so adding a model adds a type to the
+JSON reader, the CLI and the docs at once::
+
+    >>> EVENT_TYPES["measure.revoked"].__name__
+    'MeasureRevoked'
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+from events import correction, measure, summit, talks  # noqa: F401  (registers the families)
+from events.common import Envelope
+
+FAMILIES = (measure, talks, summit, correction)
+
+
+def _concrete() -> Iterator[type[Envelope]]:
+    # Family order, then definition order: the order of the docs and of `ledger append --help`.
+    for module in FAMILIES:
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Envelope)
+                and value.__module__ == module.__name__
+                and typing.get_origin(value.model_fields["type"].annotation) is typing.Literal
+            ):
+                yield value
+
+
+def _type_name(cls: type[Envelope]) -> str:
+    (name,) = typing.get_args(cls.model_fields["type"].annotation)
+    return str(name)
+
+
+EVENT_TYPES: dict[str, type[Envelope]] = {_type_name(c): c for c in _concrete()}
+
+# Which event types introduce a subject that later events refer to.
+OPENERS: dict[str, str] = {c.subject: t for t, c in EVENT_TYPES.items() if c.opens}
+
+
+def type_name(cls: type[Envelope]) -> str:
+    return _type_name(cls)
+
+
+def event_class(type_: Any) -> type[Envelope]:
+    """The model for ``type_``; ``KeyError`` with the known types when there is none."""
+    if not isinstance(type_, str) or type_ not in EVENT_TYPES:
+        raise KeyError(type_)
+    return EVENT_TYPES[type_]

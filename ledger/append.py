@@ -1,0 +1,194 @@
+"""Appending: one all-or-nothing transaction that stores events, extends the chain and updates read models.
+
+Inside the transaction, in this order:
+
+1. take the ledger's write lock (``BEGIN IMMEDIATE`` on SQLite, an exclusive
+   table lock on PostgreSQL), so writers queue instead of interleaving;
+2. read the head (last position, chain digest, record time);
+3. per chunk of lines: parse, check against the ledger and earlier lines,
+   then store through the library's recorder (versions head+1…, which its
+   unique index guards), chain and index the chunk, refold the subjects it touched;
+4. any bad line anywhere: roll everything back and report every problem.
+
+Record time is taken after the lock, and never goes backwards, so record
+order and record time agree: ``--known-at`` cuts the log at a prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.orm import Session
+
+from events.common import Envelope
+from events.correction import CorrectionEvent
+from events.errors import BadInput, InputError
+from ledger.checks import Checker
+from ledger.store import LEDGER_STREAM, Entry, LedgerApplication
+from projections.readmodel.tables import ledger_chain, ledger_index
+from projections.readmodel.writer import apply_batch
+from projections.recorded import Recorded
+
+GENESIS = "0" * 64
+CHUNK = 2000
+MAX_ERRORS = 50
+
+
+def link(previous: str, topic: str, state: bytes) -> str:
+    """One chain link: covers the previous link and the stored event's bytes."""
+    h = hashlib.sha256(previous.encode())
+    h.update(b"\n" + topic.encode() + b"\n")
+    h.update(state)
+    return h.hexdigest()
+
+
+@dataclass
+class AppendResult:
+    appended: int
+    duplicates: int
+    first_position: int | None
+    last_position: int | None
+    head: str
+    last_id: str | None = None
+
+
+@dataclass
+class Head:
+    position: int
+    digest: str
+    recorded_at: dt.datetime | None
+
+
+def lock(session: Session) -> Connection:
+    """Start the write transaction holding the ledger's write lock."""
+    conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE ledger_chain IN EXCLUSIVE MODE"))
+    return conn
+
+
+def read_head(conn: Connection) -> Head:
+    row = conn.execute(select(ledger_chain).order_by(ledger_chain.c.position.desc()).limit(1)).first()
+    if row is None:
+        return Head(0, GENESIS, None)
+    last = conn.execute(select(ledger_index.c.recorded_at).where(ledger_index.c.position == row.position)).scalar()
+    return Head(row.position, row.digest, dt.datetime.fromisoformat(last) if last else None)
+
+
+def record_time(conn: Connection, head: Head) -> dt.datetime:
+    if conn.dialect.name == "postgresql":
+        # The shared ledger's clock is the server's, not each analyst's laptop.
+        now = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+    else:
+        now = dt.datetime.now(dt.timezone.utc)
+    if head.recorded_at is not None and now < head.recorded_at:
+        now = head.recorded_at
+    return now  # type: ignore[no-any-return]
+
+
+def _chunks(items: Iterable[tuple[int | None, Any]], size: int) -> Iterator[list[tuple[int | None, Any]]]:
+    chunk: list[tuple[int | None, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _complete(event: Envelope, author: str, today: dt.date) -> tuple[Envelope, bool]:
+    """Fill what the store supplies: a fresh id, the author, a correction's date."""
+    update: dict[str, Any] = {}
+    fresh = event.id is None
+    if fresh:
+        update["id"] = uuid4()
+    if event.recorded_by is None:
+        update["recorded_by"] = author
+    if isinstance(event, CorrectionEvent) and event.date is None:
+        update["date"] = today
+    return (event.model_copy(update=update) if update else event), fresh
+
+
+def append(
+    app: LedgerApplication,
+    items: Iterable[tuple[int | None, Envelope | list[InputError]]],
+    author: str,
+    progress: Any = None,
+) -> AppendResult:
+    """Append parsed lines (``(line, event)`` or ``(line, errors)``) atomically; raise BadInput on any error."""
+    session = app.recorder.datastore.session_maker()  # type: ignore[attr-defined]
+    try:
+        conn = lock(session)
+        head = read_head(conn)
+        now = record_time(conn, head)
+        checker = Checker(conn)
+        errors: list[InputError] = []
+        appended = duplicates = 0
+        first = None
+        last_id = None
+        position, digest = head.position, head.digest
+        for chunk in _chunks(items, CHUNK):
+            batch: list[tuple[Recorded, tuple[str, str]]] = []
+            for line, item in chunk:
+                if isinstance(item, list):
+                    errors.extend(item)
+                    continue
+                event, fresh = _complete(item, author, now.date())
+                verdict, subject, problems = checker.check(event, line, fresh)
+                if problems:
+                    errors.extend(problems)
+                elif verdict == "duplicate":
+                    duplicates += 1
+                elif not errors:
+                    position += 1
+                    assert subject is not None
+                    batch.append((Recorded(position, now, event.recorded_by or author, event), subject))
+            if progress is not None:
+                progress(len(chunk))
+            if len(errors) >= MAX_ERRORS:
+                break
+            if errors or not batch:
+                continue
+            digest = _store(app, session, conn, batch, now, digest)
+            appended += len(batch)
+            first = first or batch[0][0].position
+            last_id = str(batch[-1][0].id)
+            checker.forget()
+        if errors:
+            session.rollback()
+            raise BadInput(errors)
+        session.commit()
+        return AppendResult(appended, duplicates, first, position if appended else None, digest, last_id)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _store(
+    app: LedgerApplication,
+    session: Session,
+    conn: Connection,
+    batch: list[tuple[Recorded, tuple[str, str]]],
+    now: dt.datetime,
+    digest: str,
+) -> str:
+    stored = [
+        app.mapper.to_stored_event(Entry(LEDGER_STREAM, rec.position, now, rec.event)) for rec, _ in batch
+    ]
+    app.recorder.insert_events(stored, session=session)  # type: ignore[call-arg]
+    links = []
+    for (rec, _), se in zip(batch, stored):
+        digest = link(digest, se.topic, se.state)
+        links.append({"position": rec.position, "digest": digest})
+    conn.execute(insert(ledger_chain), links)
+    apply_batch(conn, batch)
+    return digest

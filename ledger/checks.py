@@ -1,0 +1,160 @@
+"""Checks an event can only pass against the ledger: its subject exists, its id is new, its target is real.
+
+Field-level validation is the models' job (``events``). What needs the ledger
+is here: an event about a measure, track, summit or proposal that neither the
+ledger nor an earlier line of the same file introduced; a second announcement
+of the same measure; an id already used for different content; a correction of
+an unknown event or with fields the target does not have. Problems come back as
+:class:`InputError` values so a whole file can be reported at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+
+from events.common import Envelope
+from events.correction import CorrectionEvent, Corrected
+from events.errors import InputError
+from events.parse import validation_errors
+from events.registry import EVENT_TYPES, OPENERS
+from events.summit import SummitScheduled
+from events.talks import ProposalAnswered, ProposalSubmitted
+from projections.readmodel.tables import ledger_index, subjects
+
+Subject = tuple[str, str]
+# Fields a correction may not replace: they say what the event *is*, not what it says.
+FIXED_FIELDS = {"type", "id", "recorded_by"}
+_NOUN = {"measure": "measure", "track": "track", "summit": "summit", "proposal": "proposal"}
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the checker knows about an event id: its type, subject and comparable content."""
+
+    type: str
+    subject: Subject
+    content: str
+    payload: dict[str, Any]
+
+
+def comparable(payload: dict[str, Any]) -> str:
+    """Content that decides whether a re-appended event is 'the same': everything but the author."""
+    return json.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, sort_keys=True)
+
+
+class Checker:
+    """Validates events in order against the ledger (read through ``conn``) and earlier lines."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.subjects: dict[Subject, bool] = {}
+        self.ids: dict[str, Known | None] = {}
+
+    def forget(self) -> None:
+        """Drop the cache once what it holds has been written (the database now answers)."""
+        self.subjects.clear()
+        self.ids.clear()
+
+    def has_subject(self, kind: str, slug: str) -> bool:
+        key = (kind, slug)
+        if key not in self.subjects:
+            row = self.conn.execute(select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug == slug)).first()
+            self.subjects[key] = row is not None
+        return self.subjects[key]
+
+    def known(self, event_id: str) -> Known | None:
+        if event_id not in self.ids:
+            row = self.conn.execute(
+                select(ledger_index.c.type, ledger_index.c.subject_kind, ledger_index.c.subject, ledger_index.c.payload)
+                .where(ledger_index.c.event_id == event_id)
+            ).first()
+            if row is None:
+                self.ids[event_id] = None
+            else:
+                payload = json.loads(row.payload)
+                self.ids[event_id] = Known(row.type, (row.subject_kind, row.subject), comparable(payload), payload)
+        return self.ids[event_id]
+
+    def check(
+        self, event: Envelope, line: int | None, fresh_id: bool = False
+    ) -> tuple[str, Subject | None, list[InputError]]:
+        """``("new"|"duplicate", subject, errors)`` for one event (with its id), registering it when new.
+
+        ``fresh_id`` says the id was just generated, so no earlier event can have it.
+        """
+        if not fresh_id:
+            seen = self.known(str(event.id))
+            if seen is not None:
+                if seen.content == comparable(event.payload()) or (
+                    isinstance(event, CorrectionEvent) and event.date is None
+                    and seen.content == comparable({**event.payload(), "date": seen.payload.get("date")})
+                ):
+                    return "duplicate", seen.subject, []
+                return "new", None, [InputError(line, "id", f"{event.id} is already recorded with different content")]
+        if isinstance(event, CorrectionEvent):
+            subject, errors = self._check_correction(event, line)
+        else:
+            subject = event.subject_key()
+            errors = self._check_subject(event, subject, line)
+        if not errors:
+            assert subject is not None
+            self._register(event, subject)
+            self.register_id(event, subject)
+        return "new", subject, errors
+
+    def register_id(self, event: Envelope, subject: Subject) -> None:
+        payload = event.payload()
+        self.ids[str(event.id)] = Known(event.type, subject, comparable(payload), payload)
+
+    def _register(self, event: Envelope, subject: Subject) -> None:
+        kind, slug = subject
+        if event.opens:
+            self.subjects[(kind, slug)] = True
+        if isinstance(event, ProposalSubmitted):
+            self.subjects[("proposal", f"{event.track}/{event.proposal}")] = True
+
+    def _check_subject(self, event: Envelope, subject: Subject, line: int | None) -> list[InputError]:
+        kind, slug = subject
+        exists = self.has_subject(kind, slug)
+        if event.opens:
+            if exists and kind != "summit":
+                return [InputError(line, kind, f"{kind} {slug!r} was already introduced ({event.type}); "
+                                               f"record a change to it instead")]
+        elif not exists:
+            return [InputError(line, kind, f"unknown {_NOUN[kind]} {slug!r}: record {OPENERS[kind]} for it first")]
+        if isinstance(event, ProposalAnswered) and not self.has_subject("proposal", f"{event.track}/{event.proposal}"):
+            return [InputError(line, "proposal", f"unknown proposal {event.proposal!r} in track {event.track!r}: "
+                                                 "record talks.proposal_submitted first")]
+        if isinstance(event, SummitScheduled):
+            unknown = [t for t in event.tracks or () if not self.has_subject("track", t)]
+            if unknown:
+                return [InputError(line, "tracks", f"unknown track {unknown[0]!r}: record talks.opened for it first")]
+        return []
+
+    def _check_correction(self, event: CorrectionEvent, line: int | None) -> tuple[Subject | None, list[InputError]]:
+        target = self.known(str(event.target))
+        if target is None:
+            return None, [InputError(line, "target", f"no event with id {event.target} in the ledger or earlier in this file")]
+        if isinstance(event, Corrected):
+            if target.type in ("ledger.corrected", "ledger.retracted"):
+                return None, [InputError(line, "target", "is itself a correction: correct the original event, "
+                                                         "or retract the correction")]
+            cls = EVENT_TYPES[target.type]
+            fixed = FIXED_FIELDS | {cls.subject}
+            for name in event.fields:
+                if name not in cls.model_fields:
+                    return None, [InputError(line, f"fields.{name}", f"is not a field of {target.type}")]
+                if name in fixed:
+                    return None, [InputError(line, f"fields.{name}", "cannot be corrected: retract the event "
+                                                                     "and record a new one")]
+            try:
+                cls.model_validate({**target.payload, **event.fields})
+            except ValidationError as exc:
+                errs = validation_errors(exc, line)
+                return None, [InputError(e.line, f"fields.{e.field}", e.message) for e in errs]
+        return target.subject, []

@@ -1,0 +1,86 @@
+"""The ``ledger`` command. Commands are thin: parse → call :class:`ledger.service.Ledger` → render.
+
+Heavy modules (SQLAlchemy, eventsourcing, pydantic models) are imported inside
+commands, so ``ledger --help`` and reads start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from ledger.cli import admin, append, read
+
+app = typer.Typer(
+    name="ledger",
+    help="An append-only, event-sourced ledger of tariff measures and trade negotiations.\n\n"
+    "Example: ledger init && ledger append --file examples/us-japan-2025.jsonl && "
+    "ledger state --as-of 2025-06-01",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[Optional[str], typer.Option(
+        "--db", help="Database URL or SQLite file path. Default: $LEDGER_DB, else sqlite:///ledger.db "
+        "in the current directory; postgresql+psycopg://user@host/db for a shared ledger.")] = None,
+) -> None:
+    from ledger.service import Ledger
+
+    ctx.obj = Ledger(db)
+
+
+admin.register(app)
+append.register(app)
+read.register(app)
+
+
+def main() -> None:
+    """Run the CLI; errors become one line on stderr and an exit status (2 for bad input)."""
+    from events.errors import BadInput, LedgerError
+
+    try:
+        result = app(standalone_mode=False)
+        sys.exit(result if isinstance(result, int) else 0)
+    except BadInput as exc:
+        for error in exc.errors[:20]:
+            print(f"error: {error}", file=sys.stderr)
+        if len(exc.errors) > 20:
+            print(f"error: … and {len(exc.errors) - 20} more", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        sys.exit(2)
+    except LedgerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written by the unfinished command", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    except Exception as exc:  # a bug: say so in one line, traceback only on request
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if os.environ.get("LEDGER_DEBUG"):
+            raise
+        print(f"internal error: {exc.__class__.__name__}: {exc} (set LEDGER_DEBUG=1 for a traceback; "
+              "please report it)", file=sys.stderr)
+        sys.exit(1)

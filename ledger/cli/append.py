@@ -1,0 +1,203 @@
+"""``ledger append``: one subcommand per event type, generated from the models, and ``--file``.
+
+Options come from each model's fields (``effective_on`` → ``--effective-on``);
+lists are comma-separated (``--partners JP,CN``), objects are JSON
+(``--leads '{"JP": ["Ryosei Akazawa"]}'``). Validation is the model's: the CLI
+passes strings through and reports what the model says, naming the field.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+import typing
+from collections.abc import Iterator
+from typing import Annotated, Any, Optional
+
+import typer
+
+APPEND_EPILOG = (
+    "Examples:\n\n"
+    "  ledger append --file examples/us-japan-2025.jsonl\n\n"
+    "  ledger append talks.statement --date 2025-06-06 --track us-jp-tariffs --speaker 'Ryosei Akazawa' "
+    "--party JP --text 'yet to find common ground' --source 'Asahi Shimbun'"
+)
+
+
+def _kind(annotation: Any) -> str:
+    """How a field is typed on the command line: list, dict, int or str."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _kind(typing.get_args(annotation)[0])
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        kinds = [_kind(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return kinds[0] if kinds else "str"
+    if origin is list:
+        return "list"
+    if origin is dict or annotation is dict:
+        return "dict"
+    if annotation is int:
+        return "int"
+    return "str"
+
+
+_HINT = {"list": "comma-separated list", "dict": "JSON object", "int": "integer", "str": "text"}
+
+
+def option_specs(model: Any) -> list[tuple[str, str, bool]]:
+    """(field, kind, required) for the options of one event type, in the model's field order."""
+    out = []
+    for name, info in model.model_fields.items():
+        if name in ("type", "source"):
+            continue
+        out.append((name, _kind(info.annotation), info.is_required()))
+    return out
+
+
+def _convert(kind: str, field: str, raw: str) -> Any:
+    from events.errors import BadInput, InputError
+
+    if kind == "list":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if kind == "dict":
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise BadInput([InputError(None, field, f"expected a JSON object: {exc.msg}")]) from None
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise BadInput([InputError(None, field, f"expected an integer, got {raw!r}")]) from None
+    return raw
+
+
+def _source(values: dict[str, Any]) -> Any:
+    """``--source`` is a title, or a JSON object; ``--source-url`` etc. add to it."""
+    from events.errors import BadInput, InputError
+
+    raw = values.pop("source", None)
+    parts = {k[len("source_"):]: values.pop(k) for k in list(values) if k.startswith("source_")}
+    parts = {k: v for k, v in parts.items() if v is not None}
+    if raw is not None and raw.lstrip().startswith("{"):
+        try:
+            base = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise BadInput([InputError(None, "source", f"expected a JSON object: {exc.msg}")]) from None
+    elif raw is not None:
+        base = {"title": raw}
+    else:
+        base = {}
+    if isinstance(base, dict):
+        base.update(parts)
+    return base if base else None
+
+
+def _make_command(type_name: str, model: Any) -> Any:
+    from events.common import Source
+
+    specs = option_specs(model)
+    params = []
+    for name, kind, required in specs:
+        help_text = f"{_HINT[kind]}{' (required)' if required else ''}"
+        params.append(inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[Optional[str], typer.Option("--" + name.replace("_", "-"), help=help_text)],
+        ))
+    params.append(inspect.Parameter(
+        "source", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[Optional[str], typer.Option(
+            "--source", help="source title, or a JSON object {publisher, title, url, published_on} (required)")],
+    ))
+    for name in Source.model_fields:
+        params.append(inspect.Parameter(
+            f"source_{name}", inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[Optional[str], typer.Option("--source-" + name.replace("_", "-"),
+                                                             help=f"source {name.replace('_', ' ')}")],
+        ))
+    params.append(inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
+    kinds = {name: kind for name, kind, _ in specs}
+
+    def command(**values: Any) -> None:
+        ctx = values.pop("ctx")
+        source = _source(values)
+        obj: dict[str, Any] = {"type": type_name}
+        for name, raw in values.items():
+            if raw is not None:
+                obj[name] = _convert(kinds[name], name, raw)
+        if source is not None:
+            obj["source"] = source
+        ledger = ctx.obj
+        result = ledger.append([(None, obj)], author=ctx.parent.params.get("author"))
+        from ledger.cli.output import message
+
+        if result.appended:
+            print(result.last_id)
+            message(f"appended {type_name} at position {result.last_position}")
+        else:
+            message("already recorded: nothing appended")
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__name__ = type_name.replace(".", "_")
+    command.__doc__ = (inspect.getdoc(model) or type_name) + (
+        f"\n\nExample: ledger append {type_name} " + " ".join(
+            f"--{n.replace('_', '-')} …" for n, _, req in specs if req) + " --source '…'")
+    return command
+
+
+def _read_lines(path: str) -> Iterator[tuple[int | None, Any]]:
+    from events.errors import BadInput, InputError
+
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise BadInput([InputError(None, "file", f"cannot read {path}: {exc.strerror}")]) from None
+    import orjson
+
+    with stream:
+        for number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield number, orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                yield number, InputError(number, None, f"not valid JSON: {exc}")
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="Append events: one typed event, or a JSON Lines file (all or nothing).",
+        epilog=APPEND_EPILOG,
+        invoke_without_command=True,
+        rich_markup_mode=None,
+    )
+
+    @group.callback()
+    def _append(
+        ctx: typer.Context,
+        file: Annotated[Optional[str], typer.Option(
+            "--file", "-f", help="JSON Lines file to append atomically; - reads standard input.")] = None,
+        author: Annotated[Optional[str], typer.Option(
+            "--author", help="Who records (default $LEDGER_AUTHOR, then the OS user).")] = None,
+    ) -> None:
+        if ctx.invoked_subcommand is not None:
+            return
+        if file is None:
+            typer.echo(ctx.get_help())
+            raise typer.Exit(2)
+        from ledger.cli.output import message
+        from ledger.cli.progress import counter
+
+        ledger = ctx.obj
+        with counter("appending", None) as advance:
+            result = ledger.append(_read_lines(file), author=author, progress=advance)
+        span = f" (positions {result.first_position}–{result.last_position})" if result.appended else ""
+        message(f"appended {result.appended} events{span}; {result.duplicates} already recorded; "
+                f"head {result.head}")
+
+    from events.registry import EVENT_TYPES
+
+    for type_name, model in EVENT_TYPES.items():
+        group.command(type_name, help=_make_command(type_name, model).__doc__)(_make_command(type_name, model))
+    app.add_typer(group, name="append")

@@ -1,0 +1,80 @@
+"""One output layer: every read command hands its data here with ``--format table|json|csv``.
+
+JSON is the contract (SPEC §5) and goes to stdout unchanged; tables are for
+people; CSV flattens lists as ``JP,CN``. Messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+class Format(str, enum.Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def message(text: str) -> None:
+    console(stderr=True).print(text)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+
+
+def table(title: str | None, rows: Sequence[dict[str, Any]], columns: Sequence[str],
+          headers: Sequence[str] | None = None) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for header in headers or columns:
+        t.add_column(header, overflow="fold")
+    for row in rows:
+        t.add_row(*[cell(row.get(c)) for c in columns])
+    return t
+
+
+def emit_tables(*tables: Any) -> None:
+    out = console()
+    for t in tables:
+        out.print(t)
+
+
+def render(data: Any, fmt: Format, rows: Sequence[dict[str, Any]], columns: Sequence[str],
+           title: str | None = None, extra_tables: Sequence[Any] = ()) -> None:
+    """JSON: ``data`` as is. CSV: ``rows`` by ``columns``. Table: a rich table of the same, plus extras."""
+    if fmt is Format.json:
+        emit_json(data)
+    elif fmt is Format.csv:
+        emit_csv(rows, columns)
+    else:
+        emit_tables(table(title, rows, columns), *extra_tables)

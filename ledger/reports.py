@@ -1,0 +1,102 @@
+"""Read commands over the read models: history, state, rate, head; and export from the event store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from projections.readmodel import queries
+from projections.readmodel.tables import ledger_chain
+from projections.recorded import effective_events
+from projections.shapes import rate_json, state_json
+from projections.state import by_subject, measures_on, rate_from_views, state_on
+
+from ledger.errors import LedgerError
+
+PAGE = 1000
+
+
+def history(conn: Connection, kind: str | None, slug: str | None,
+            since: dt.date | None, until: dt.date | None) -> list[dict[str, Any]]:
+    corrections = queries.corrections_by_target(conn)
+    out = []
+    for row in queries.history_rows(conn, kind, slug, since, until):
+        payload = json.loads(row.payload)
+        entry = {
+            "position": row.position,
+            "id": row.event_id,
+            "type": row.type,
+            "date": row.date,
+            "recorded_at": row.recorded_at,
+            "recorded_by": row.recorded_by,
+            "source": payload.pop("source"),
+        }
+        for key in ("type", "date", "id", "recorded_by"):
+            payload.pop(key, None)
+        entry.update(payload)
+        entry["subject"] = f"{row.subject_kind}:{row.subject}"
+        entry["corrected_by"] = corrections.get(row.event_id, [])
+        entry["status"] = "retracted" if row.current is None and row.target is None else (
+            "corrected" if row.current is not None and row.current != row.payload else "recorded")
+        out.append(entry)
+    return out
+
+
+def export(app: Any) -> Iterator[bytes]:
+    """Every stored event as one JSON line, in record order (as recorded: corrections are events too)."""
+    start = 1
+    while True:
+        page = app.recorder.select_notifications(start, PAGE)
+        if not page:
+            return
+        for notification in page:
+            state = orjson.loads(notification.state)
+            yield orjson.dumps(state["event"]) + b"\n"
+        start = page[-1].id + 1
+
+
+class AmbiguousImposer(LedgerError):
+    def __init__(self, candidates: list[str]):
+        super().__init__(f"several imposers have measures naming this pair ({', '.join(candidates)}): "
+                         "choose one with --imposer")
+
+
+def state(conn: Connection, as_of: dt.date, known_at: str | None,
+          imposer: str | None, partner: str | None) -> dict[str, Any]:
+    if known_at is None:
+        measures = [m for m in queries.measures_as_of(conn, as_of, imposer)
+                    if partner is None or _covers(m, partner)]
+        negotiations = queries.negotiations_as_of(conn, as_of, imposer, partner)
+    else:
+        view = state_on(effective_events(queries.records(conn, known_at), None), as_of, imposer, partner)
+        measures, negotiations = view.measures, view.negotiations
+    return state_json(as_of, known_at, measures, negotiations)
+
+
+def _covers(view: Any, partner: str) -> bool:
+    from projections.state import covers_partner
+
+    return covers_partner(view, partner)
+
+
+def rate(conn: Connection, partner: str, product: str, as_of: dt.date,
+         imposer: str | None, known_at: str | None) -> dict[str, Any]:
+    if known_at is None:
+        views = queries.measures_as_of(conn, as_of, imposer)
+    else:
+        views = measures_on(by_subject(effective_events(queries.records(conn, known_at))), as_of)
+    try:
+        chosen, answer = rate_from_views(views, partner, product, imposer)
+    except LookupError as exc:
+        raise AmbiguousImposer(exc.args[0]) from None
+    return rate_json(chosen, partner, product, as_of, known_at, answer)
+
+
+def head(conn: Connection) -> dict[str, Any]:
+    row = conn.execute(select(ledger_chain).order_by(ledger_chain.c.position.desc()).limit(1)).first()
+    return {"events": row.position if row else 0, "digest": row.digest if row else "0" * 64}

@@ -1,0 +1,228 @@
+"""The application service: plain values in, result values out; the CLI and tests call this.
+
+Reads go straight to the read models through a SQLAlchemy engine; only writes,
+export and verification open the ``eventsourcing`` application, so a read does
+not pay for the event-store machinery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from events.errors import InputError
+from events.parse import parse_event
+from ledger.errors import LedgerError, NoLedger, StorageError
+from ledger.storage import create_engine, resolve_url, sqlite_path
+
+
+def default_author(author: str | None = None) -> str:
+    if author:
+        return author
+    env = os.environ.get("LEDGER_AUTHOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+def parse_known_at(value: str | None) -> str | None:
+    """A record-time cut as the fixed-width UTC string stored in the index.
+
+    Accepts what ``history`` prints (``2025-06-01T09:30:00.123456+00:00``), any ISO
+    timestamp (naive = UTC), or a date, meaning the end of that day in UTC.
+    """
+    if value is None:
+        return None
+    from ledger.store import format_time
+
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            moment = dt.datetime.combine(day, dt.time.max, dt.timezone.utc)
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        raise_input("known_at", f"expected a timestamp like 2025-06-01T09:30:00+00:00 or a date, got {value!r}")
+    return format_time(moment)
+
+
+def parse_day(field: str, value: str) -> dt.date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")
+
+
+def raise_input(field: str, message: str) -> Any:
+    from events.errors import BadInput
+
+    raise BadInput([InputError(None, field, message)])
+
+
+class Ledger:
+    """One ledger database. ``Ledger(None)`` uses ``$LEDGER_DB`` or ``sqlite:///ledger.db``."""
+
+    def __init__(self, db: str | None = None):
+        self.url = resolve_url(db)
+        self._engine: Any = None
+        self._app: Any = None
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    @property
+    def where(self) -> str:
+        path = sqlite_path(self.url)
+        return str(path) if path is not None else self.url.split("@")[-1]
+
+    def engine(self) -> Any:
+        if self._engine is None:
+            self._engine = create_engine(self.url)
+        return self._engine
+
+    def app(self) -> Any:
+        if self._app is None:
+            from ledger.storage import configure_engine
+            from ledger.store import open_application
+
+            self._app = open_application(self.url)
+            configure_engine(self._app.recorder.datastore.engine)
+        return self._app
+
+    def _require(self) -> None:
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            raise NoLedger(str(path))
+        from sqlalchemy import inspect
+
+        try:
+            with self.engine().connect() as conn:
+                present = inspect(conn).has_table("ledger_meta")
+        except Exception as exc:  # connection refused, bad credentials, ...
+            raise StorageError(f"cannot open the ledger at {self.where}: {exc.__class__.__name__}: "
+                               f"{str(exc).splitlines()[0]}") from None
+        if not present:
+            raise NoLedger(self.where)
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        self._require()
+        with self.engine().connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        if self._app is not None:
+            self._app.recorder.datastore.engine.dispose()
+
+    # -- commands -------------------------------------------------------------------------
+
+    def init(self) -> bool:
+        """Create the store and read models; True if it was created, False if it already existed."""
+        from ledger.schema import create_schema
+
+        path = sqlite_path(self.url)
+        if path is not None and not path.parent.exists():
+            raise StorageError(f"directory {path.parent} does not exist")
+        return create_schema(self.app())
+
+    def append(
+        self,
+        lines: Iterable[tuple[int | None, Any]],
+        author: str | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> Any:
+        """Append decoded JSON values (``(line number, value)``) all or nothing."""
+        from ledger.append import append
+
+        self._require()
+        parsed = (_parse(line, value) for line, value in lines)
+        return _translate(lambda: append(self.app(), parsed, default_author(author), progress))
+
+    def history(self, kind: str | None = None, slug: str | None = None,
+                since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, Any]]:
+        from ledger.reports import history
+
+        with self.reading() as conn:
+            return history(conn, kind, slug, since, until)
+
+    def export(self) -> Iterator[bytes]:
+        from ledger.reports import export
+
+        self._require()
+        yield from export(self.app())
+
+    def state(self, as_of: dt.date, known_at: str | None = None,
+              imposer: str | None = None, partner: str | None = None) -> dict[str, Any]:
+        from ledger.reports import state
+
+        with self.reading() as conn:
+            return state(conn, as_of, known_at, imposer, partner)
+
+    def rate(self, partner: str, product: str, as_of: dt.date, imposer: str | None = None,
+             known_at: str | None = None) -> dict[str, Any]:
+        from ledger.reports import rate
+
+        with self.reading() as conn:
+            return rate(conn, partner, product, as_of, imposer, known_at)
+
+    def diff(self, start: dt.date, end: dt.date, known_at: str | None = None,
+             imposer: str | None = None, partner: str | None = None) -> dict[str, Any]:
+        from projections.diff import diff_states
+
+        return diff_states(self.state(start, known_at, imposer, partner), self.state(end, known_at, imposer, partner))
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        from ledger.maintenance import rebuild
+
+        self._require()
+        return rebuild(self.app(), progress)
+
+    def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+        from ledger.maintenance import verify
+
+        self._require()
+        return verify(self.app(), digest, progress)
+
+    def digest(self) -> dict[str, Any]:
+        from ledger.reports import head
+
+        with self.reading() as conn:
+            return head(conn)
+
+
+def _parse(line: int | None, value: Any) -> tuple[int | None, Any]:
+    from events.errors import BadInput
+
+    if isinstance(value, InputError):
+        return line, [value]
+    try:
+        return line, parse_event(value, line)
+    except BadInput as exc:
+        return line, exc.errors
+
+
+def _translate(call: Callable[[], Any]) -> Any:
+    """Library and database failures → :class:`LedgerError`, at this edge."""
+    from eventsourcing.persistence import PersistenceError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return call()
+    except LedgerError:
+        raise
+    except (PersistenceError, SQLAlchemyError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise StorageError(f"the database refused the write: {first}") from None

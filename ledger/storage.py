@@ -1,0 +1,81 @@
+"""Where the ledger lives: ``--db`` / ``$LEDGER_DB`` → a database URL and the application ``env``.
+
+The one place storage is configured; nothing writes to ``os.environ``::
+
+    resolve_url(None)            -> "sqlite:///ledger.db"        (current directory)
+    resolve_url("team.db")       -> "sqlite:///team.db"
+    resolve_url("postgresql://u@h/db") -> "postgresql+psycopg://u@h/db"
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_URL = "sqlite:///ledger.db"
+
+
+def resolve_url(db: str | None) -> str:
+    url = db or os.environ.get("LEDGER_DB") or DEFAULT_URL
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare) :]
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for other backends and in-memory databases)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    path = path.split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+def app_env(url: str) -> dict[str, str]:
+    """The ``eventsourcing`` application settings for ``url``."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "SQLALCHEMY_URL": url,
+        "MAPPER_TOPIC": "ledger.store:EntryMapper",
+        "TRANSCODER_TOPIC": "ledger.store:OrjsonTranscoder",
+        # `ledger init` creates tables explicitly; other commands must not create a ledger by accident.
+        "CREATE_TABLE": "no",
+    }
+
+
+def create_engine(url: str):  # type: ignore[no-untyped-def]
+    """A SQLAlchemy engine for the read path (no event-store machinery imported)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    configure_engine(engine)
+    return engine
+
+
+def configure_engine(engine) -> None:  # type: ignore[no-untyped-def]
+    """SQLite: wait for other writers instead of failing, and let writers take the lock up front.
+
+    pysqlite opens transactions lazily and upgrades read locks to write locks
+    mid-transaction, which deadlocks two concurrent appenders. We emit BEGIN
+    ourselves: ``BEGIN IMMEDIATE`` when a connection asks for it
+    (``execution_options(sqlite_begin="IMMEDIATE")``), plain ``BEGIN`` otherwise.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 60000")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -1,0 +1,84 @@
+"""The event store: an ``eventsourcing`` application over ``eventsourcing-sqlalchemy``.
+
+The whole ledger is one stream (one originator id): record order is the
+stream's version order, so the library's optimistic concurrency (a unique
+``(originator_id, originator_version)``) rejects two writers that both think
+they are appending position N, and the hash chain has one predecessor per link.
+Why one stream rather than an aggregate per measure or track is in
+``docs/architecture.md``.
+
+Events are stored as ``topic`` = the pydantic model's topic and ``state`` =
+orjson of ``{"recorded_at": ..., "event": <interchange payload>}``; the mapper
+below is the library's extension point for that (``MAPPER_TOPIC``), since 9.5
+has no pydantic mapper of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from events.common import Envelope
+from ledger.storage import app_env
+
+# The ledger's single stream.
+LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
+
+
+def format_time(moment: dt.datetime) -> str:
+    """Fixed-width ISO UTC, e.g. ``2025-06-01T09:30:00.000000+00:00``: sorts as text."""
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event as the library stores it: in the ledger stream at a version, with its record time."""
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: dt.datetime
+    event: Envelope
+
+
+class OrjsonTranscoder(Transcoder):
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+class EntryMapper(Mapper[UUID]):
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        entry: Entry = domain_event
+        state = self.transcoder.encode({"recorded_at": format_time(entry.timestamp), "event": entry.event.payload()})
+        return StoredEvent(entry.originator_id, entry.originator_version, get_topic(type(entry.event)), state)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        raw = decode_state(self.transcoder, stored_event.state)
+        cls = resolve_topic(stored_event.topic)
+        return Entry(
+            originator_id=stored_event.originator_id,  # type: ignore[arg-type]
+            originator_version=stored_event.originator_version,
+            timestamp=dt.datetime.fromisoformat(raw["recorded_at"]),
+            event=cls.model_validate(raw["event"]),
+        )
+
+
+def decode_state(transcoder: Transcoder, state: bytes | memoryview) -> dict[str, Any]:
+    return transcoder.decode(bytes(state))  # type: ignore[no-any-return]
+
+
+class LedgerApplication(Application[UUID]):
+    name = "ledger"
+
+
+def open_application(url: str) -> LedgerApplication:
+    return LedgerApplication(env=app_env(url))

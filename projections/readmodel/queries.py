@@ -1,0 +1,117 @@
+"""Reading the read models: as-of answers as indexed queries, and the replay input for ``--known-at``.
+
+``measures_as_of(conn, 2025-06-01)`` reads only the interval rows with
+``valid_from <= 2025-06-01 < valid_to`` — one per measure announced by then —
+whatever the length of the history behind them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from projections.measures import MeasureView, Terms
+from projections.negotiations import NegotiationView, negotiation_on
+from projections.readmodel.tables import ledger_index, measure_intervals, subjects
+from projections.readmodel.writer import record_from_row, subject_records
+from projections.recorded import Recorded
+from projections.state import keep_negotiation
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def view_from_json(data: dict[str, Any]) -> MeasureView:
+    return MeasureView(
+        measure=data["measure"],
+        imposer=data["imposer"],
+        basis=data["basis"],
+        title=data.get("title"),
+        status=data["status"],
+        terms=Terms(
+            rate=Decimal(str(data["rate"])),
+            partners=tuple(data["partners"]),
+            except_partners=tuple(data["except_partners"]),
+            products=tuple(data["products"]),
+            except_products=tuple(data["except_products"]),
+            not_with=tuple(data["not_with"]),
+            inclusive_of=tuple(data["inclusive_of"]),
+        ),
+        announced_on=dt.date.fromisoformat(data["announced_on"]),
+        effective_on=_date(data.get("effective_on")),
+        suspended_until=_date(data.get("suspended_until")),
+    )
+
+
+def measures_as_of(conn: Connection, day: dt.date, imposer: str | None = None) -> list[MeasureView]:
+    iso = day.isoformat()
+    mi = measure_intervals.c
+    query = select(mi.view).where(mi.valid_from <= iso, mi.valid_to > iso)
+    if imposer is not None:
+        query = query.where(mi.imposer == imposer)
+    views = [view_from_json(json.loads(v)) for (v,) in conn.execute(query)]
+    return sorted(views, key=lambda v: (v.imposer, v.measure))
+
+
+def negotiations_as_of(
+    conn: Connection, day: dt.date, imposer: str | None = None, partner: str | None = None
+) -> list[NegotiationView]:
+    rows = conn.execute(select(subjects.c.slug, subjects.c.facts).where(subjects.c.kind == "track")).all()
+    tracks = []
+    for slug, facts in rows:
+        info = json.loads(facts)
+        if info["opened_on"] <= day.isoformat() and keep_negotiation(info["parties"], imposer, partner):
+            tracks.append(slug)
+    if not tracks:
+        return []
+    summit_rows = conn.execute(select(subjects.c.slug, subjects.c.facts).where(subjects.c.kind == "summit")).all()
+    out = []
+    for slug in sorted(tracks):
+        linked = [s for s, facts in summit_rows if slug in json.loads(facts)["tracks"]]
+        summits = {s: subject_records(conn, "summit", s) for s in linked}
+        view = negotiation_on(subject_records(conn, "track", slug), summits, day)
+        if view is not None:
+            out.append(view)
+    return out
+
+
+def records(conn: Connection, known_at: str | None = None) -> Iterator[Recorded]:
+    """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``."""
+    query = select(ledger_index).order_by(ledger_index.c.position)
+    if known_at is not None:
+        query = query.where(ledger_index.c.recorded_at <= known_at)
+    for row in conn.execution_options(yield_per=2000).execute(query):
+        yield record_from_row(row, "payload")
+
+
+def history_rows(
+    conn: Connection,
+    kind: str | None = None,
+    slug: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[Any]:
+    c = ledger_index.c
+    query = select(ledger_index).order_by(c.position)
+    if kind is not None:
+        query = query.where(c.subject_kind == kind, c.subject == slug)
+    if since is not None:
+        query = query.where(c.date >= since.isoformat())
+    if until is not None:
+        query = query.where(c.date <= until.isoformat())
+    return list(conn.execute(query).all())
+
+
+def corrections_by_target(conn: Connection) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for target, position in conn.execute(
+        select(ledger_index.c.target, ledger_index.c.position).where(ledger_index.c.target.is_not(None))
+    ):
+        out.setdefault(target, []).append(position)
+    return out

@@ -1,0 +1,84 @@
+"""Read-model tables (SQLAlchemy Core), kept in the ledger's database beside the event store.
+
+``ledger_index``   one row per stored event: position, id, subject, valid date, record time,
+                   author, the event as recorded (``payload``) and as it reads after
+                   corrections (``current``, NULL once retracted). History, export
+                   filters, subject folds and ``--known-at`` replays read it.
+``ledger_chain``   the tamper-evident hash chain, one link per position (append-only).
+``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
+                   rows, so ``--as-of D`` is an indexed range query, not a replay.
+``subjects``       measures, tracks, summits and proposals the ledger has introduced,
+                   with the facts queries filter on (imposer, parties, linked tracks).
+``ledger_meta``    key/value: schema version and the position the read models reflect.
+
+Dates are ISO strings and record times fixed-width ISO UTC strings, so they sort
+and compare the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+Position = BigInteger().with_variant(Integer(), "sqlite")
+OPEN_END = "9999-12-31"
+
+ledger_index = Table(
+    "ledger_index",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("type", String(40), nullable=False),
+    Column("subject_kind", String(10), nullable=False),
+    Column("subject", String(100), nullable=False),
+    Column("target", String(36)),
+    Column("date", String(10), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("current", Text),
+    Index("ix_ledger_index_subject", "subject_kind", "subject", "position"),
+    Index("ix_ledger_index_target", "target"),
+    Index("ix_ledger_index_recorded_at", "recorded_at"),
+    Index("ix_ledger_index_date", "date"),
+)
+
+ledger_chain = Table(
+    "ledger_chain",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),
+)
+
+measure_intervals = Table(
+    "measure_intervals",
+    metadata,
+    Column("measure", String(100), nullable=False),
+    Column("valid_from", String(10), nullable=False),
+    Column("valid_to", String(10), nullable=False),
+    Column("imposer", String(2), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("view", Text, nullable=False),
+    Index("ix_measure_intervals_asof", "valid_from", "valid_to"),
+    Index("ix_measure_intervals_imposer", "imposer", "valid_from"),
+    Index("ix_measure_intervals_measure", "measure", "valid_from"),
+)
+
+subjects = Table(
+    "subjects",
+    metadata,
+    Column("kind", String(10), primary_key=True),
+    Column("slug", String(201), primary_key=True),
+    Column("position", Position, nullable=False),
+    Column("facts", Text, nullable=False),
+)
+
+ledger_meta = Table(
+    "ledger_meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+READ_MODELS = (measure_intervals, subjects)
+SCHEMA_VERSION = "1"
