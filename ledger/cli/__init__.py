@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ledger.cli import admin, append, read
+from ledger.cli import admin, append, chart, read, timeline
 
 app = typer.Typer(
     name="ledger",
@@ -41,6 +41,8 @@ def _root(
 admin.register(app)
 append.register(app)
 read.register(app)
+chart.register(app)
+timeline.register(app)
 
 
 def main() -> None:

@@ -21,9 +21,14 @@ class Format(str, enum.Enum):
 
 
 def console(stderr: bool = False) -> Any:
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped tables are read in files and docs: give them room instead of rich's 80 columns.
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
 
 
 def message(text: str) -> None:
