@@ -21,9 +21,8 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from uuid import uuid4
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from events.common import Envelope
@@ -32,7 +31,7 @@ from events.errors import BadInput, InputError
 from ledger.checks import Checker
 from ledger.store import LEDGER_STREAM, Entry, LedgerApplication
 from projections.readmodel.tables import ledger_chain, ledger_index
-from projections.readmodel.writer import apply_batch
+from projections.readmodel.writer import apply_batch, bulk_insert
 from projections.recorded import Recorded
 
 GENESIS = "0" * 64
@@ -86,7 +85,7 @@ def record_time(conn: Connection, head: Head) -> dt.datetime:
         # The shared ledger's clock is the server's, not each analyst's laptop.
         now = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
     else:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
     if head.recorded_at is not None and now < head.recorded_at:
         now = head.recorded_at
     return now  # type: ignore[no-any-return]
@@ -103,26 +102,24 @@ def _chunks(items: Iterable[tuple[int | None, Any]], size: int) -> Iterator[list
         yield chunk
 
 
-def _complete(event: Envelope, author: str, today: dt.date) -> tuple[Envelope, bool]:
-    """Fill what the store supplies: a fresh id, the author, a correction's date."""
-    update: dict[str, Any] = {}
-    fresh = event.id is None
-    if fresh:
-        update["id"] = uuid4()
-    if event.recorded_by is None:
-        update["recorded_by"] = author
+def _complete(event: Envelope, fresh: bool, today: dt.date) -> tuple[Envelope, bool]:
+    """Fill what only the store knows: a correction's date defaults to the day it is recorded."""
     if isinstance(event, CorrectionEvent) and event.date is None:
-        update["date"] = today
-    return (event.model_copy(update=update) if update else event), fresh
+        return event.model_copy(update={"date": today}), fresh
+    return event, fresh
 
 
 def append(
     app: LedgerApplication,
-    items: Iterable[tuple[int | None, Envelope | list[InputError]]],
+    items: Iterable[tuple[int | None, tuple[Envelope, bool] | list[InputError]]],
     author: str,
     progress: Any = None,
 ) -> AppendResult:
-    """Append parsed lines (``(line, event)`` or ``(line, errors)``) atomically; raise BadInput on any error."""
+    """Append parsed lines atomically; raise BadInput listing every error.
+
+    Each item is ``(line, (event, fresh_id))`` — the event with its id and author filled
+    in, and whether that id was just generated — or ``(line, errors)``.
+    """
     session = app.recorder.datastore.session_maker()  # type: ignore[attr-defined]
     try:
         conn = lock(session)
@@ -136,11 +133,14 @@ def append(
         position, digest = head.position, head.digest
         for chunk in _chunks(items, CHUNK):
             batch: list[tuple[Recorded, tuple[str, str]]] = []
-            for line, item in chunk:
-                if isinstance(item, list):
-                    errors.extend(item)
+            completed = [(line, item if isinstance(item, list) else _complete(*item, now.date()))
+                         for line, item in chunk]
+            checker.prefetch([item for _, item in completed if not isinstance(item, list)])
+            for line, done in completed:
+                if isinstance(done, list):
+                    errors.extend(done)
                     continue
-                event, fresh = _complete(item, author, now.date())
+                event, fresh = done
                 verdict, subject, problems = checker.check(event, line, fresh)
                 if problems:
                     errors.extend(problems)
@@ -181,14 +181,16 @@ def _store(
     now: dt.datetime,
     digest: str,
 ) -> str:
+    payloads = [rec.event.payload() for rec, _ in batch]
     stored = [
-        app.mapper.to_stored_event(Entry(LEDGER_STREAM, rec.position, now, rec.event)) for rec, _ in batch
+        app.mapper.to_stored_event(Entry(LEDGER_STREAM, rec.position, now, rec.event, payload))
+        for (rec, _), payload in zip(batch, payloads)
     ]
     app.recorder.insert_events(stored, session=session)  # type: ignore[call-arg]
     links = []
     for (rec, _), se in zip(batch, stored):
         digest = link(digest, se.topic, se.state)
         links.append({"position": rec.position, "digest": digest})
-    conn.execute(insert(ledger_chain), links)
-    apply_batch(conn, batch)
+    bulk_insert(conn, ledger_chain, links)
+    apply_batch(conn, batch, payloads)
     return digest

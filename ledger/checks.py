@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from events.common import Envelope
-from events.correction import CorrectionEvent, Corrected
+from events.correction import Corrected, CorrectionEvent
 from events.errors import InputError
 from events.parse import validation_errors
 from events.registry import EVENT_TYPES, OPENERS
@@ -59,6 +59,42 @@ class Checker:
         """Drop the cache once what it holds has been written (the database now answers)."""
         self.subjects.clear()
         self.ids.clear()
+
+    def prefetch(self, events: list[tuple[Envelope, bool]]) -> None:
+        """Load, in a few queries, what checking these events will ask about (subjects, ids, targets)."""
+        keys: set[Subject] = set()
+        ids: set[str] = set()
+        for event, fresh in events:
+            if not fresh:
+                ids.add(str(event.id))
+            if isinstance(event, CorrectionEvent):
+                ids.add(str(event.target))
+                continue
+            keys.add(event.subject_key())
+            if isinstance(event, ProposalAnswered):
+                keys.add(("proposal", f"{event.track}/{event.proposal}"))
+            if isinstance(event, SummitScheduled):
+                keys.update(("track", t) for t in event.tracks or ())
+        by_kind: dict[str, list[str]] = {}
+        for kind, slug in keys - self.subjects.keys():
+            by_kind.setdefault(kind, []).append(slug)
+        for kind, slugs in by_kind.items():
+            for i in range(0, len(slugs), 500):
+                part = slugs[i : i + 500]
+                found = set(self.conn.execute(
+                    select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug.in_(part))).scalars())
+                self.subjects.update({(kind, slug): slug in found for slug in part})
+        wanted = sorted(ids - self.ids.keys())
+        c = ledger_index.c
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for row in self.conn.execute(
+                select(c.event_id, c.type, c.subject_kind, c.subject, c.payload).where(c.event_id.in_(part))
+            ):
+                payload = json.loads(row.payload)
+                self.ids[row.event_id] = Known(row.type, (row.subject_kind, row.subject), comparable(payload), payload)
+            for event_id in part:
+                self.ids.setdefault(event_id, None)
 
     def has_subject(self, kind: str, slug: str) -> bool:
         key = (kind, slug)
@@ -104,7 +140,8 @@ class Checker:
         if not errors:
             assert subject is not None
             self._register(event, subject)
-            self.register_id(event, subject)
+            if not fresh_id:  # a generated id cannot come up again, so there is nothing to remember
+                self.register_id(event, subject)
         return "new", subject, errors
 
     def register_id(self, event: Envelope, subject: Subject) -> None:

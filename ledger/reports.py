@@ -10,13 +10,12 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from ledger.errors import LedgerError
 from projections.readmodel import queries
 from projections.readmodel.tables import ledger_chain
 from projections.recorded import effective_events
 from projections.shapes import rate_json, state_json
 from projections.state import by_subject, measures_on, rate_from_views, state_on
-
-from ledger.errors import LedgerError
 
 PAGE = 1000
 

@@ -46,11 +46,11 @@ def parse_known_at(value: str | None) -> str | None:
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            moment = dt.datetime.combine(day, dt.time.max, dt.timezone.utc)
+            moment = dt.datetime.combine(day, dt.time.max, dt.UTC)
         else:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.timezone.utc)
+                moment = moment.replace(tzinfo=dt.UTC)
     except ValueError:
         raise_input("known_at", f"expected a timestamp like 2025-06-01T09:30:00+00:00 or a date, got {value!r}")
     return format_time(moment)
@@ -148,8 +148,9 @@ class Ledger:
         from ledger.append import append
 
         self._require()
-        parsed = (_parse(line, value) for line, value in lines)
-        return _translate(lambda: append(self.app(), parsed, default_author(author), progress))
+        who = default_author(author)
+        parsed = (_parse(line, value, who) for line, value in lines)
+        return _translate(lambda: append(self.app(), parsed, who, progress))
 
     def history(self, kind: str | None = None, slug: str | None = None,
                 since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, Any]]:
@@ -203,13 +204,21 @@ class Ledger:
             return head(conn)
 
 
-def _parse(line: int | None, value: Any) -> tuple[int | None, Any]:
+def _parse(line: int | None, value: Any, author: str) -> tuple[int | None, Any]:
+    """``(line, (event, fresh_id))`` or ``(line, errors)``; fills the id and author the store supplies."""
+    from uuid import uuid4
+
     from events.errors import BadInput
 
     if isinstance(value, InputError):
         return line, [value]
+    fresh = isinstance(value, dict) and value.get("id") is None
+    if isinstance(value, dict):
+        value = {**value, "id": str(uuid4())} if fresh else value
+        if value.get("recorded_by") is None:
+            value = {**value, "recorded_by": author}
     try:
-        return line, parse_event(value, line)
+        return line, (parse_event(value, line), fresh)
     except BadInput as exc:
         return line, exc.errors
 

@@ -37,7 +37,7 @@ def sqlite_path(url: str) -> Path | None:
 def app_env(url: str) -> dict[str, str]:
     """The ``eventsourcing`` application settings for ``url``."""
     return {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "PERSISTENCE_MODULE": "ledger.store:LedgerFactory",  # eventsourcing_sqlalchemy with a batch insert
         "SQLALCHEMY_URL": url,
         "MAPPER_TOPIC": "ledger.store:EntryMapper",
         "TRANSCODER_TOPIC": "ledger.store:OrjsonTranscoder",

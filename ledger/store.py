@@ -24,6 +24,10 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from events.common import Envelope
 from ledger.storage import app_env
@@ -34,7 +38,7 @@ LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
 
 def format_time(moment: dt.datetime) -> str:
     """Fixed-width ISO UTC, e.g. ``2025-06-01T09:30:00.000000+00:00``: sorts as text."""
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Entry:
     originator_version: int
     timestamp: dt.datetime
     event: Envelope
+    # The event's interchange payload when the caller already has it (saves a second dump).
+    payload: dict[str, Any] | None = None
 
 
 class OrjsonTranscoder(Transcoder):
@@ -58,7 +64,8 @@ class OrjsonTranscoder(Transcoder):
 class EntryMapper(Mapper[UUID]):
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         entry: Entry = domain_event
-        state = self.transcoder.encode({"recorded_at": format_time(entry.timestamp), "event": entry.event.payload()})
+        payload = entry.payload if entry.payload is not None else entry.event.payload()
+        state = self.transcoder.encode({"recorded_at": format_time(entry.timestamp), "event": payload})
         return StoredEvent(entry.originator_id, entry.originator_version, get_topic(type(entry.event)), state)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
@@ -74,6 +81,28 @@ class EntryMapper(Mapper[UUID]):
 
 def decode_state(transcoder: Transcoder, state: bytes | memoryview) -> dict[str, Any]:
     return transcoder.decode(bytes(state))  # type: ignore[no-any-return]
+
+
+class BatchRecorder(SQLAlchemyApplicationRecorder):
+    """The library's recorder (same table, same PostgreSQL table lock and NOTIFY), inserting a batch
+    with one executemany instead of one ORM object per event: imports are several times faster."""
+
+    def _insert_stored_events(self, session: Session, stored_events: Any, **kwargs: Any) -> Any:
+        if not stored_events:
+            return []
+        self._lock_table(session)
+        table = self.events_record_cls.__table__
+        session.execute(insert(table), [
+            {"originator_id": e.originator_id, "originator_version": e.originator_version,
+             "topic": e.topic, "state": e.state}
+            for e in stored_events
+        ])
+        self._notify_channel(session)
+        return []
+
+
+class LedgerFactory(SQLAlchemyFactory):
+    application_recorder_class = BatchRecorder
 
 
 class LedgerApplication(Application[UUID]):

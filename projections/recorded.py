@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from events.common import Envelope
-from events.correction import CorrectionEvent, Corrected, Retracted
+from events.correction import Corrected, CorrectionEvent, Retracted
 from events.registry import EVENT_TYPES
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
 from events.correction import CorrectionEvent
@@ -37,7 +38,8 @@ CORRECTION_TYPES = tuple(t for t, c in EVENT_TYPES.items() if issubclass(c, Corr
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    """Canonical JSON text (sorted keys, compact): equal content gives equal strings."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def record_from_row(row: Any, column: str = "current") -> Recorded:
@@ -50,9 +52,28 @@ def record_from_row(row: Any, column: str = "current") -> Recorded:
     )
 
 
-def index_row(rec: Recorded, subject: Subject) -> dict[str, Any]:
+def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows with the driver's executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than the insert itself on an
+    import; these tables hold only strings and integers, so the rows go to the driver as
+    tuples, in the same transaction.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+    finally:
+        cursor.close()
+
+
+def index_row(rec: Recorded, subject: Subject, data: dict[str, Any] | None = None) -> dict[str, Any]:
     ev = rec.event
-    payload = dumps(ev.payload())
+    payload = dumps(data if data is not None else ev.payload())
     return {
         "position": rec.position,
         "event_id": str(rec.id),
@@ -61,7 +82,7 @@ def index_row(rec: Recorded, subject: Subject) -> dict[str, Any]:
         "subject": subject[1],
         "target": str(ev.target) if isinstance(ev, CorrectionEvent) else None,
         "date": ev.date.isoformat(),
-        "recorded_at": rec.recorded_at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
+        "recorded_at": rec.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "recorded_by": rec.recorded_by,
         "payload": payload,
         "current": None if isinstance(ev, CorrectionEvent) else payload,
@@ -88,98 +109,139 @@ def recompute_current(conn: Connection, base_ids: set[str]) -> None:
 
 def subject_records(conn: Connection, kind: str, slug: str) -> list[Recorded]:
     """A subject's live events (corrections applied, retracted ones left out), in record order."""
-    rows = conn.execute(
-        select(ledger_index)
-        .where(ledger_index.c.subject_kind == kind, ledger_index.c.subject == slug,
-               ledger_index.c.current.is_not(None))
-        .order_by(ledger_index.c.position)
-    ).all()
-    return [record_from_row(r) for r in rows]
+    return load_subjects(conn, kind, [slug]).get(slug, [])
 
 
-def _upsert_subject(conn: Connection, kind: str, slug: str, position: int, facts: dict[str, Any]) -> None:
-    conn.execute(delete(subjects).where(subjects.c.kind == kind, subjects.c.slug == slug))
-    conn.execute(insert(subjects).values(kind=kind, slug=slug, position=position, facts=dumps(facts)))
+def load_subjects(
+    conn: Connection, kind: str, slugs: Sequence[str], fresh: dict[int, Recorded] | None = None
+) -> dict[str, list[Recorded]]:
+    """Live events of many subjects of one kind, a few queries for all of them.
+
+    ``fresh`` holds events of the batch being written (uncorrected), keyed by position,
+    so they are not decoded again from the rows just inserted.
+    """
+    fresh = fresh or {}
+    out: dict[str, list[Recorded]] = {}
+    c = ledger_index.c
+    for i in range(0, len(slugs), 500):
+        part = list(slugs[i : i + 500])
+        rows = conn.execute(
+            select(c.position, c.subject, c.recorded_at, c.recorded_by, c.current)
+            .where(c.subject_kind == kind, c.subject.in_(part), c.current.is_not(None))
+            .order_by(c.position)
+        )
+        for row in rows:
+            rec = fresh.get(row.position)
+            out.setdefault(row.subject, []).append(rec if rec is not None else record_from_row(row))
+    return out
 
 
-def _refresh_measure(conn: Connection, slug: str) -> None:
-    records = subject_records(conn, "measure", slug)
-    conn.execute(delete(measure_intervals).where(measure_intervals.c.measure == slug))
-    rows = [
-        {
-            "measure": slug,
-            "valid_from": iv.valid_from.isoformat(),
-            "valid_to": iv.valid_to.isoformat() if iv.valid_to else OPEN_END,
-            "imposer": iv.view.imposer,
-            "status": iv.view.status,
-            "view": dumps(measure_json(iv.view)),
-        }
-        for iv in measure_timeline(records)
-    ]
-    if rows:
-        conn.execute(insert(measure_intervals), rows)
-    if records:
-        first = records[0]
-        _upsert_subject(conn, "measure", slug, first.position, {"imposer": getattr(first.event, "imposer", None)})
+def _replace_subjects(conn: Connection, kind: str, rows: list[dict[str, Any]]) -> None:
+    slugs = [r["slug"] for r in rows]
+    for i in range(0, len(slugs), 500):
+        conn.execute(delete(subjects).where(subjects.c.kind == kind, subjects.c.slug.in_(slugs[i : i + 500])))
+    bulk_insert(conn, subjects, [{"kind": kind, **r} for r in rows])
 
 
-def _refresh_track(conn: Connection, slug: str) -> None:
-    records = subject_records(conn, "track", slug)
-    opened = next((r for r in records if isinstance(r.event, TalksOpened)), None)
-    if opened is not None:
-        ev = opened.event
-        _upsert_subject(conn, "track", slug, opened.position,
-                        {"parties": list(ev.parties), "opened_on": ev.date.isoformat()})  # type: ignore[attr-defined]
-    for rec in records:
-        if isinstance(rec.event, ProposalSubmitted):
-            key = f"{slug}/{rec.event.proposal}"
-            if conn.execute(select(subjects.c.slug).where(subjects.c.kind == "proposal", subjects.c.slug == key)).first() is None:
-                _upsert_subject(conn, "proposal", key, rec.position, {})
+def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
+    for i in range(0, len(slugs), 500):
+        conn.execute(delete(measure_intervals).where(measure_intervals.c.measure.in_(slugs[i : i + 500])))
+    rows = []
+    facts = []
+    for slug in slugs:
+        records = groups.get(slug, [])
+        for iv in measure_timeline(records):
+            rows.append({
+                "measure": slug,
+                "valid_from": iv.valid_from.isoformat(),
+                "valid_to": iv.valid_to.isoformat() if iv.valid_to else OPEN_END,
+                "imposer": iv.view.imposer,
+                "status": iv.view.status,
+                "view": dumps(measure_json(iv.view)),
+            })
+        if records:
+            facts.append({"slug": slug, "position": records[0].position,
+                          "facts": dumps({"imposer": getattr(records[0].event, "imposer", None)})})
+    bulk_insert(conn, measure_intervals, rows)
+    _replace_subjects(conn, "measure", facts)
 
 
-def _refresh_summit(conn: Connection, slug: str) -> None:
-    records = subject_records(conn, "summit", slug)
-    schedules = [r for r in records if isinstance(r.event, SummitScheduled)]
-    if schedules:
-        tracks = sorted({t for r in schedules for t in (r.event.tracks or ())})  # type: ignore[attr-defined]
-        _upsert_subject(conn, "summit", slug, schedules[0].position, {"tracks": tracks})
+def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
+    facts, proposals = [], {}
+    for slug in slugs:
+        records = groups.get(slug, [])
+        opened = next((r for r in records if isinstance(r.event, TalksOpened)), None)
+        if opened is not None:
+            ev = opened.event
+            facts.append({"slug": slug, "position": opened.position, "facts": dumps(
+                {"parties": list(ev.parties), "opened_on": ev.date.isoformat()})})  # type: ignore[attr-defined]
+        for rec in records:
+            if isinstance(rec.event, ProposalSubmitted):
+                proposals.setdefault(f"{slug}/{rec.event.proposal}", rec.position)
+    _replace_subjects(conn, "track", facts)
+    _replace_subjects(conn, "proposal", [{"slug": k, "position": v, "facts": "{}"} for k, v in proposals.items()])
 
 
-_REFRESH = {"measure": _refresh_measure, "track": _refresh_track, "summit": _refresh_summit}
+def _refresh_summits(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
+    facts = []
+    for slug in slugs:
+        schedules = [r for r in groups.get(slug, []) if isinstance(r.event, SummitScheduled)]
+        if schedules:
+            tracks = sorted({t for r in schedules for t in (r.event.tracks or ())})  # type: ignore[attr-defined]
+            facts.append({"slug": slug, "position": schedules[0].position, "facts": dumps({"tracks": tracks})})
+    _replace_subjects(conn, "summit", facts)
 
 
-def index_batch(conn: Connection, batch: Sequence[tuple[Recorded, Subject]]) -> set[str]:
+_REFRESH = {"measure": _refresh_measures, "track": _refresh_tracks, "summit": _refresh_summits}
+
+
+def index_batch(
+    conn: Connection, batch: Sequence[tuple[Recorded, Subject]], payloads: Sequence[dict[str, Any]] | None = None
+) -> set[str]:
     """Insert index rows; return the ids of the base events that corrections in the batch are about."""
-    conn.execute(insert(ledger_index), [index_row(rec, subject) for rec, subject in batch])
+    data = payloads if payloads is not None else [None] * len(batch)
+    bulk_insert(conn, ledger_index, [index_row(rec, subject, d) for (rec, subject), d in zip(batch, data)])
     return {base_target(conn, str(rec.event.target)) for rec, _ in batch if isinstance(rec.event, CorrectionEvent)}
 
 
-def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int) -> None:
+def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int,
+           fresh: dict[int, Recorded] | None = None) -> None:
     """Apply corrections to their targets, refold the touched subjects, note the position reached."""
     recompute_current(conn, corrected)
-    refresh_subjects(conn, touched)
+    if corrected and fresh:
+        # A fresh event corrected in its own batch must be read back with the correction applied.
+        fresh = {p: r for p, r in fresh.items() if str(r.id) not in corrected}
+    refresh_subjects(conn, touched, fresh)
     set_meta(conn, "position", str(position))
 
 
-def apply_batch(conn: Connection, batch: Sequence[tuple[Recorded, Subject]]) -> None:
+def apply_batch(
+    conn: Connection, batch: Sequence[tuple[Recorded, Subject]], payloads: Sequence[dict[str, Any]] | None = None
+) -> None:
     """Index a batch of newly stored events and refold every subject it touches."""
-    corrected = index_batch(conn, batch)
-    finish(conn, corrected, {subject for _, subject in batch}, batch[-1][0].position)
+    corrected = index_batch(conn, batch, payloads)
+    fresh = {rec.position: rec for rec, _ in batch if not isinstance(rec.event, CorrectionEvent)}
+    finish(conn, corrected, {subject for _, subject in batch}, batch[-1][0].position, fresh)
 
 
 def base_target(conn: Connection, event_id: str) -> str:
     """The non-correction event a correction (or a retraction of one) is ultimately about."""
-    row = conn.execute(select(ledger_index.c.type, ledger_index.c.target).where(ledger_index.c.event_id == event_id)).first()
+    c = ledger_index.c
+    row = conn.execute(select(c.type, c.target).where(c.event_id == event_id)).first()
     if row is not None and row.type in CORRECTION_TYPES and row.target is not None:
         return base_target(conn, row.target)
     return event_id
 
 
-def refresh_subjects(conn: Connection, touched: Iterable[Subject]) -> None:
+def refresh_subjects(conn: Connection, touched: Iterable[Subject], fresh: dict[int, Recorded] | None = None) -> None:
+    """Refold every touched subject from its own events (batched per kind)."""
+    by_kind: dict[str, list[str]] = {}
     for kind, slug in sorted(set(touched)):
+        by_kind.setdefault(kind, []).append(slug)
+    for kind, slugs in by_kind.items():
         refresh = _REFRESH.get(kind)
         if refresh is not None:
-            refresh(conn, slug)
+            refresh(conn, load_subjects(conn, kind, slugs, fresh), slugs)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
