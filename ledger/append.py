@@ -133,7 +133,7 @@ def append(
         position, digest = head.position, head.digest
         for chunk in _chunks(items, CHUNK):
             batch: list[tuple[Recorded, tuple[str, str]]] = []
-            completed = [(line, item if isinstance(item, list) else _complete(*item, now.date()))
+            completed = [(line, item if isinstance(item, list) else _complete(item[0], item[1], now.date()))
                          for line, item in chunk]
             checker.prefetch([item for _, item in completed if not isinstance(item, list)])
             for line, done in completed:
@@ -184,11 +184,11 @@ def _store(
     payloads = [rec.event.payload() for rec, _ in batch]
     stored = [
         app.mapper.to_stored_event(Entry(LEDGER_STREAM, rec.position, now, rec.event, payload))
-        for (rec, _), payload in zip(batch, payloads)
+        for (rec, _), payload in zip(batch, payloads, strict=True)
     ]
     app.recorder.insert_events(stored, session=session)  # type: ignore[call-arg]
     links = []
-    for (rec, _), se in zip(batch, stored):
+    for (rec, _), se in zip(batch, stored, strict=True):
         digest = link(digest, se.topic, se.state)
         links.append({"position": rec.position, "digest": digest})
     bulk_insert(conn, ledger_chain, links)

@@ -99,7 +99,8 @@ class Checker:
     def has_subject(self, kind: str, slug: str) -> bool:
         key = (kind, slug)
         if key not in self.subjects:
-            row = self.conn.execute(select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug == slug)).first()
+            query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug == slug)
+            row = self.conn.execute(query).first()
             self.subjects[key] = row is not None
         return self.subjects[key]
 
@@ -176,7 +177,8 @@ class Checker:
     def _check_correction(self, event: CorrectionEvent, line: int | None) -> tuple[Subject | None, list[InputError]]:
         target = self.known(str(event.target))
         if target is None:
-            return None, [InputError(line, "target", f"no event with id {event.target} in the ledger or earlier in this file")]
+            message = f"no event with id {event.target} in the ledger or earlier in this file"
+            return None, [InputError(line, "target", message)]
         if isinstance(event, Corrected):
             if target.type in ("ledger.corrected", "ledger.retracted"):
                 return None, [InputError(line, "target", "is itself a correction: correct the original event, "

@@ -62,7 +62,7 @@ def parse_day(field: str, value: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")
+        return raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")  # type: ignore[no-any-return]
 
 
 def raise_input(field: str, message: str) -> Any:
@@ -148,9 +148,15 @@ class Ledger:
         from ledger.append import append
 
         self._require()
+        from events.errors import BadInput
+
         who = default_author(author)
         parsed = (_parse(line, value, who) for line, value in lines)
-        return _translate(lambda: append(self.app(), parsed, who, progress))
+        try:
+            return _translate(lambda: append(self.app(), parsed, who, progress))
+        except BadInput as exc:
+            exc.nothing_written = True  # type: ignore[attr-defined]
+            raise
 
     def history(self, kind: str | None = None, slug: str | None = None,
                 since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, Any]]:

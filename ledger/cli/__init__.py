@@ -57,7 +57,8 @@ def main() -> None:
             print(f"error: {error}", file=sys.stderr)
         if len(exc.errors) > 20:
             print(f"error: … and {len(exc.errors) - 20} more", file=sys.stderr)
-        print("nothing was written", file=sys.stderr)
+        if getattr(exc, "nothing_written", False):
+            print("nothing was written", file=sys.stderr)
         sys.exit(2)
     except LedgerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -74,13 +75,10 @@ def main() -> None:
         sys.stderr.close()
         sys.exit(0)
     except Exception as exc:  # a bug: say so in one line, traceback only on request
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        # typer vendors click: recognise its usage errors (exit 2) by shape, not by class.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if os.environ.get("LEDGER_DEBUG"):
             raise
         print(f"internal error: {exc.__class__.__name__}: {exc} (set LEDGER_DEBUG=1 for a traceback; "

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 APPEND_EPILOG = (
     "Examples:\n\n"
@@ -165,8 +166,31 @@ def _read_lines(path: str) -> Iterator[tuple[int | None, Any]]:
                 yield number, InputError(number, None, f"not valid JSON: {exc}")
 
 
+class LazyAppendGroup(TyperGroup):
+    """Builds the typed subcommands only when ``append`` runs: other commands never import the models."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from events.registry import EVENT_TYPES
+
+        return list(EVENT_TYPES)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from events.registry import EVENT_TYPES
+
+        model = EVENT_TYPES.get(cmd_name)
+        if model is None:
+            return None
+        single = typer.Typer(rich_markup_mode=None)
+        command = _make_command(cmd_name, model)
+        single.command(cmd_name, help=command.__doc__)(command)
+        built = typer.main.get_command(single)
+        built.name = cmd_name
+        return built
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
+        cls=LazyAppendGroup,
         help="Append events: one typed event, or a JSON Lines file (all or nothing).",
         epilog=APPEND_EPILOG,
         invoke_without_command=True,
@@ -196,8 +220,4 @@ def register(app: typer.Typer) -> None:
         message(f"appended {result.appended} events{span}; {result.duplicates} already recorded; "
                 f"head {result.head}")
 
-    from events.registry import EVENT_TYPES
-
-    for type_name, model in EVENT_TYPES.items():
-        group.command(type_name, help=_make_command(type_name, model).__doc__)(_make_command(type_name, model))
     app.add_typer(group, name="append")

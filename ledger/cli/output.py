@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"

@@ -176,7 +176,7 @@ def register(app: typer.Typer) -> None:
     def export(ctx: typer.Context) -> None:
         """All events as JSON Lines in record order; `ledger append --file` re-imports them.
 
-        Example: ledger export > backup.jsonl && ledger --db copy.db init && ledger --db copy.db append --file backup.jsonl
+        Example: ledger export > backup.jsonl; ledger --db copy.db init; ledger --db copy.db append --file backup.jsonl
         """
         out = sys.stdout.buffer
         for line in ctx.obj.export():

@@ -167,7 +167,8 @@ def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs
 
 
 def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    facts, proposals = [], {}
+    facts: list[dict[str, Any]] = []
+    proposals: dict[str, int] = {}
     for slug in slugs:
         records = groups.get(slug, [])
         opened = next((r for r in records if isinstance(r.event, TalksOpened)), None)
@@ -200,7 +201,7 @@ def index_batch(
 ) -> set[str]:
     """Insert index rows; return the ids of the base events that corrections in the batch are about."""
     data = payloads if payloads is not None else [None] * len(batch)
-    bulk_insert(conn, ledger_index, [index_row(rec, subject, d) for (rec, subject), d in zip(batch, data)])
+    bulk_insert(conn, ledger_index, [index_row(rec, subject, d) for (rec, subject), d in zip(batch, data, strict=True)])
     return {base_target(conn, str(rec.event.target)) for rec, _ in batch if isinstance(rec.event, CorrectionEvent)}
 
 

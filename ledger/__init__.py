@@ -1,0 +1,1 @@
+"""The application: storage wiring, the service (:class:`ledger.service.Ledger`) and the ``ledger`` CLI."""
