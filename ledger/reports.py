@@ -68,7 +68,7 @@ class AmbiguousImposer(LedgerError):
 def state(conn: Connection, as_of: dt.date, known_at: str | None,
           imposer: str | None, partner: str | None) -> dict[str, Any]:
     if known_at is None:
-        measures = [m for m in queries.measures_as_of(conn, as_of, imposer)
+        measures = [m for m in queries.measures_as_of(conn, as_of, imposer, partner)
                     if partner is None or _covers(m, partner)]
         negotiations = queries.negotiations_as_of(conn, as_of, imposer, partner)
     else:
@@ -86,7 +86,7 @@ def _covers(view: Any, partner: str) -> bool:
 def rate(conn: Connection, partner: str, product: str, as_of: dt.date,
          imposer: str | None, known_at: str | None) -> dict[str, Any]:
     if known_at is None:
-        views = queries.measures_as_of(conn, as_of, imposer)
+        views = queries.measures_as_of(conn, as_of, imposer, partner, product)
     else:
         views = measures_on(by_subject(effective_events(queries.records(conn, known_at))), as_of)
     try:

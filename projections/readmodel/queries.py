@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from events.common import ALL
 from projections.measures import MeasureView, Terms
 from projections.negotiations import NegotiationView, negotiation_on
-from projections.readmodel.tables import ledger_index, measure_intervals, subjects
-from projections.readmodel.writer import record_from_row, subject_records
+from projections.readmodel.tables import ledger_index, measure_intervals, measure_scope, summit_tracks, track_parties
+from projections.readmodel.writer import load_subjects, record_from_row, subject_records
 from projections.recorded import Recorded
 from projections.state import keep_negotiation
 
@@ -49,12 +50,31 @@ def view_from_json(data: dict[str, Any]) -> MeasureView:
     )
 
 
-def measures_as_of(conn: Connection, day: dt.date, imposer: str | None = None) -> list[MeasureView]:
+def _prefixes(product: str) -> list[str]:
+    """Every HS prefix (2+ digits) that could name ``product``, and ``*``."""
+    return [ALL] + [product[:n] for n in range(2, len(product) + 1)]
+
+
+def measures_as_of(
+    conn: Connection,
+    day: dt.date,
+    imposer: str | None = None,
+    partner: str | None = None,
+    product: str | None = None,
+) -> list[MeasureView]:
+    """Measures announced by ``day`` as they stood then; ``partner``/``product`` keep only those whose
+    partners/products (in any version) could name it — the caller applies the exact rule."""
     iso = day.isoformat()
-    mi = measure_intervals.c
+    mi, ms = measure_intervals.c, measure_scope.c
     query = select(mi.view).where(mi.valid_from <= iso, mi.valid_to > iso)
     if imposer is not None:
         query = query.where(mi.imposer == imposer)
+    for axis, values in (("p", [ALL, partner] if partner else None), ("h", _prefixes(product) if product else None)):
+        if values is not None:
+            candidates = select(ms.measure).where(ms.axis == axis, ms.value.in_(values))
+            if imposer is not None:
+                candidates = candidates.where(ms.imposer == imposer)
+            query = query.where(mi.measure.in_(candidates))
     views = [view_from_json(json.loads(v)) for (v,) in conn.execute(query)]
     return sorted(views, key=lambda v: (v.imposer, v.measure))
 
@@ -62,21 +82,18 @@ def measures_as_of(conn: Connection, day: dt.date, imposer: str | None = None) -
 def negotiations_as_of(
     conn: Connection, day: dt.date, imposer: str | None = None, partner: str | None = None
 ) -> list[NegotiationView]:
-    rows = conn.execute(select(subjects.c.slug, subjects.c.facts).where(subjects.c.kind == "track")).all()
-    tracks = []
-    for slug, facts in rows:
-        info = json.loads(facts)
-        if info["opened_on"] <= day.isoformat() and keep_negotiation(info["parties"], imposer, partner):
-            tracks.append(slug)
-    if not tracks:
-        return []
-    summit_rows = conn.execute(select(subjects.c.slug, subjects.c.facts).where(subjects.c.kind == "summit")).all()
+    tp = track_parties.c
+    query = select(tp.track).where(tp.opened_on <= day.isoformat()).distinct()
+    for code in (imposer, partner):
+        if code is not None:
+            query = query.where(tp.track.in_(select(tp.track).where(tp.party == code)))
+    tracks = sorted(conn.execute(query).scalars())
     out = []
-    for slug in sorted(tracks):
-        linked = [s for s, facts in summit_rows if slug in json.loads(facts)["tracks"]]
-        summits = {s: subject_records(conn, "summit", s) for s in linked}
+    for slug in tracks:
+        linked = conn.execute(select(summit_tracks.c.summit).where(summit_tracks.c.track == slug)).scalars().all()
+        summits = load_subjects(conn, "summit", list(linked))
         view = negotiation_on(subject_records(conn, "track", slug), summits, day)
-        if view is not None:
+        if view is not None and keep_negotiation(view.parties, imposer, partner):
             out.append(view)
     return out
 

@@ -7,6 +7,8 @@
 ``ledger_chain``   the tamper-evident hash chain, one link per position (append-only).
 ``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
                    rows, so ``--as-of D`` is an indexed range query, not a replay.
+``measure_scope``  every partner and HS prefix each measure has named, for candidate lookups.
+``track_parties``, ``summit_tracks``  which tracks a country is party to, which summits name a track.
 ``subjects``       measures, tracks, summits and proposals the ledger has introduced,
                    with the facts queries filter on (imposer, parties, linked tracks).
 ``ledger_meta``    key/value: schema version and the position the read models reflect.
@@ -64,6 +66,39 @@ measure_intervals = Table(
     Index("ix_measure_intervals_measure", "measure", "valid_from"),
 )
 
+# Every partner and HS prefix a measure has named in any version (axis "p" or "h"), so a
+# query for one partner or one product finds its candidate measures without scanning the rest.
+measure_scope = Table(
+    "measure_scope",
+    metadata,
+    Column("measure", String(100), nullable=False),
+    Column("imposer", String(2), nullable=False),
+    Column("axis", String(1), nullable=False),
+    Column("value", String(10), nullable=False),
+    Index("ix_measure_scope_lookup", "axis", "value", "imposer"),
+    Index("ix_measure_scope_measure", "measure"),
+)
+
+# Which countries are parties to which track, and which summits name which track.
+track_parties = Table(
+    "track_parties",
+    metadata,
+    Column("track", String(100), nullable=False),
+    Column("party", String(2), nullable=False),
+    Column("opened_on", String(10), nullable=False),
+    Index("ix_track_parties_party", "party", "opened_on"),
+    Index("ix_track_parties_track", "track"),
+)
+
+summit_tracks = Table(
+    "summit_tracks",
+    metadata,
+    Column("summit", String(100), nullable=False),
+    Column("track", String(100), nullable=False),
+    Index("ix_summit_tracks_track", "track"),
+    Index("ix_summit_tracks_summit", "summit"),
+)
+
 subjects = Table(
     "subjects",
     metadata,
@@ -80,5 +115,5 @@ ledger_meta = Table(
     Column("value", Text, nullable=False),
 )
 
-READ_MODELS = (measure_intervals, subjects)
+READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, summit_tracks)
 SCHEMA_VERSION = "1"

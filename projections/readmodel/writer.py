@@ -28,7 +28,10 @@ from projections.readmodel.tables import (
     ledger_index,
     ledger_meta,
     measure_intervals,
+    measure_scope,
     subjects,
+    summit_tracks,
+    track_parties,
 )
 from projections.recorded import Recorded, effective_events
 from projections.shapes import measure_json
@@ -143,14 +146,26 @@ def _replace_subjects(conn: Connection, kind: str, rows: list[dict[str, Any]]) -
     bulk_insert(conn, subjects, [{"kind": kind, **r} for r in rows])
 
 
+def _delete_where_in(conn: Connection, column: Any, values: Sequence[str], *extra: Any) -> None:
+    for i in range(0, len(values), 500):
+        conn.execute(delete(column.table).where(column.in_(values[i : i + 500]), *extra))
+
+
 def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    for i in range(0, len(slugs), 500):
-        conn.execute(delete(measure_intervals).where(measure_intervals.c.measure.in_(slugs[i : i + 500])))
-    rows = []
-    facts = []
+    _delete_where_in(conn, measure_intervals.c.measure, slugs)
+    _delete_where_in(conn, measure_scope.c.measure, slugs)
+    rows: list[dict[str, Any]] = []
+    facts: list[dict[str, Any]] = []
+    scope: list[dict[str, Any]] = []
     for slug in slugs:
         records = groups.get(slug, [])
-        for iv in measure_timeline(records):
+        timeline = measure_timeline(records)
+        named = {("p", v) for iv in timeline for v in iv.view.terms.partners}
+        named |= {("h", v) for iv in timeline for v in iv.view.terms.products}
+        if timeline:
+            imposer = timeline[0].view.imposer
+            scope.extend({"measure": slug, "imposer": imposer, "axis": a, "value": v} for a, v in sorted(named))
+        for iv in timeline:
             rows.append({
                 "measure": slug,
                 "valid_from": iv.valid_from.isoformat(),
@@ -163,34 +178,44 @@ def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs
             facts.append({"slug": slug, "position": records[0].position,
                           "facts": dumps({"imposer": getattr(records[0].event, "imposer", None)})})
     bulk_insert(conn, measure_intervals, rows)
+    bulk_insert(conn, measure_scope, scope)
     _replace_subjects(conn, "measure", facts)
 
 
 def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
     facts: list[dict[str, Any]] = []
     proposals: dict[str, int] = {}
+    parties: list[dict[str, Any]] = []
+    _delete_where_in(conn, track_parties.c.track, slugs)
     for slug in slugs:
         records = groups.get(slug, [])
         opened = next((r for r in records if isinstance(r.event, TalksOpened)), None)
         if opened is not None:
             ev = opened.event
+            assert isinstance(ev, TalksOpened)
             facts.append({"slug": slug, "position": opened.position, "facts": dumps(
-                {"parties": list(ev.parties), "opened_on": ev.date.isoformat()})})  # type: ignore[attr-defined]
+                {"parties": list(ev.parties), "opened_on": ev.date.isoformat()})})
+            parties.extend({"track": slug, "party": p, "opened_on": ev.date.isoformat()} for p in ev.parties)
         for rec in records:
             if isinstance(rec.event, ProposalSubmitted):
                 proposals.setdefault(f"{slug}/{rec.event.proposal}", rec.position)
     _replace_subjects(conn, "track", facts)
+    bulk_insert(conn, track_parties, parties)
     _replace_subjects(conn, "proposal", [{"slug": k, "position": v, "facts": "{}"} for k, v in proposals.items()])
 
 
 def _refresh_summits(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    facts = []
+    facts: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    _delete_where_in(conn, summit_tracks.c.summit, slugs)
     for slug in slugs:
         schedules = [r for r in groups.get(slug, []) if isinstance(r.event, SummitScheduled)]
         if schedules:
             tracks = sorted({t for r in schedules for t in (r.event.tracks or ())})  # type: ignore[attr-defined]
             facts.append({"slug": slug, "position": schedules[0].position, "facts": dumps({"tracks": tracks})})
+            links.extend({"summit": slug, "track": t} for t in tracks)
     _replace_subjects(conn, "summit", facts)
+    bulk_insert(conn, summit_tracks, links)
 
 
 _REFRESH = {"measure": _refresh_measures, "track": _refresh_tracks, "summit": _refresh_summits}
