@@ -41,26 +41,29 @@ def rate_series(ledger: Any, partner: str, product: str, start: dt.date, end: dt
 
     answers: list[tuple[dt.date, str | None, RateAnswer]] = []
     with ledger.reading() as conn:
+        groups = None
         if known_at is None:
-            days = change_days(_interval_starts(conn, imposer), start, end)
-            views_on = lambda day: queries.measures_as_of(conn, day, imposer)  # noqa: E731
-            tracks, summits = _negotiation_events(conn)
+            days = change_days(_interval_starts(conn, imposer, partner, product, start, end), start, end)
+            views_on = lambda day: queries.measures_as_of(conn, day, imposer, partner, product)  # noqa: E731
         else:
             groups = by_subject(effective_events(queries.records(conn, known_at)))
             days = change_days(_replay_starts(groups, imposer), start, end)
             views_on = lambda day: measures_on(groups, day)  # noqa: E731
-            tracks = {slug: evs for (kind, slug), evs in groups.items() if kind == "track"}
-            summits = {slug: evs for (kind, slug), evs in groups.items() if kind == "summit"}
         for day in days:
             try:
                 chosen, answer = rate_from_views(views_on(day), partner, product, imposer)
             except LookupError as exc:
                 raise AmbiguousImposer(exc.args[0]) from None
             answers.append((day, chosen, answer))
-    steps = rate_steps(answers, end)
-    named = imposer or _only([s.imposer for s in steps])
-    wanted = {slug: evs for slug, evs in tracks.items() if _parties_include(evs, named, partner)}
-    return RateSeries(partner, product, named, start, end, known_at, steps, milestones(wanted, summits, start, end))
+        steps = rate_steps(answers, end)
+        named = imposer or _only([s.imposer for s in steps])
+        if groups is None:
+            tracks, summits = _negotiation_events(conn, named, partner)
+        else:
+            tracks = {slug: evs for (kind, slug), evs in groups.items()
+                      if kind == "track" and _parties_include(evs, named, partner)}
+            summits = {slug: evs for (kind, slug), evs in groups.items() if kind == "summit"}
+    return RateSeries(partner, product, named, start, end, known_at, steps, milestones(tracks, summits, start, end))
 
 
 def _only(imposers: Sequence[str | None]) -> str | None:
@@ -75,16 +78,23 @@ def _parties_include(events: Sequence[Any], imposer: str | None, partner: str) -
     return opened is not None and all(c in opened.parties for c in (imposer, partner) if c is not None)
 
 
-def _interval_starts(conn: Any, imposer: str | None) -> list[dt.date]:
-    # The rate can only change where some measure's interval starts.
+def _interval_starts(conn: Any, imposer: str | None, partner: str, product: str, start: dt.date,
+                     end: dt.date) -> list[dt.date]:
+    # The rate can only change where the interval of a measure that could name the pair starts.
     from sqlalchemy import select
 
-    from projections.readmodel.tables import measure_intervals
+    from events.common import ALL
+    from projections.readmodel.queries import _prefixes
+    from projections.readmodel.tables import measure_intervals, measure_scope
 
-    query = select(measure_intervals.c.valid_from).distinct()
+    mi, ms = measure_intervals.c, measure_scope.c
+    query = select(mi.valid_from).distinct().where(mi.valid_from > start.isoformat(),
+                                                   mi.valid_from <= end.isoformat())
     if imposer is not None:
-        query = query.where(measure_intervals.c.imposer == imposer)
-    return [dt.date.fromisoformat(v) for (v,) in conn.execute(query)]
+        query = query.where(mi.imposer == imposer)
+    for axis, values in (("p", [ALL, partner]), ("h", _prefixes(product))):
+        query = query.where(mi.measure.in_(select(ms.measure).where(ms.axis == axis, ms.value.in_(values))))
+    return [dt.date.fromisoformat(v) for v in conn.execute(query).scalars()]
 
 
 def _replay_starts(groups: dict[tuple[str, str], list[Any]], imposer: str | None) -> list[dt.date]:
@@ -100,23 +110,29 @@ def _replay_starts(groups: dict[tuple[str, str], list[Any]], imposer: str | None
     return days
 
 
-def _negotiation_events(conn: Any) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+def _negotiation_events(conn: Any, imposer: str | None,
+                        partner: str) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """The events of the tracks between ``imposer`` and ``partner``, and of the summits that name them."""
     from sqlalchemy import select
 
-    from projections.readmodel.tables import subjects
-    from projections.readmodel.writer import subject_records
+    from projections.readmodel.tables import summit_tracks, track_parties
+    from projections.readmodel.writer import load_subjects
 
-    out: dict[str, dict[str, list[Any]]] = {"track": {}, "summit": {}}
-    for kind, slug in conn.execute(select(subjects.c.kind, subjects.c.slug).where(subjects.c.kind.in_(out))):
-        out[kind][slug] = subject_records(conn, kind, slug)
-    return out["track"], out["summit"]
+    tp, st = track_parties.c, summit_tracks.c
+    query = select(tp.track).distinct()
+    for code in (imposer, partner):
+        if code is not None:
+            query = query.where(tp.track.in_(select(tp.track).where(tp.party == code)))
+    tracks = sorted(conn.execute(query).scalars())
+    linked = sorted(set(conn.execute(select(st.summit).where(st.track.in_(tracks))).scalars())) if tracks else []
+    return load_subjects(conn, "track", tracks), load_subjects(conn, "summit", linked)
 
 
 # -- drawing --------------------------------------------------------------------------------
 
-PALETTE = ("#8c8c8c", "#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf", "#bcbd22")
-MARKS = {  # kind -> (colour, line style, legend text)
+BASE_COLOUR = "#9a9a9a"  # MFN: the duty everything else stacks on
+PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+MARKS: dict[str, tuple[str, Any, str]] = {  # kind -> (colour, line style, legend text)
     "opened": ("#444444", "--", "talks opened / concluded"),
     "concluded": ("#444444", "--", "talks opened / concluded"),
     "round": ("#4c72b0", ":", "negotiation round held"),
@@ -125,6 +141,8 @@ MARKS = {  # kind -> (colour, line style, legend text)
 }
 WIDTH, LEFT, RIGHT = 13.0, 0.07, 0.985  # inches; axes fractions
 LABEL_PT = 8.0
+LINE_CHARS = 28  # a milestone label wraps to at most two lines of this many characters
+TITLE_H, PLOT_H = 0.75, 4.3  # inches
 
 
 def country_name(code: str | None) -> str:
@@ -140,84 +158,127 @@ def country_name(code: str | None) -> str:
 
 
 def title_lines(series: RateSeries) -> tuple[str, str]:
-    who = country_name(series.imposer) if series.imposer else "Tariffs"
-    head = f"{who} tariff on HS {series.product} from {country_name(series.partner)}"
+    head = f"{country_name(series.imposer)} tariff on HS {series.product} from {country_name(series.partner)}"
     if not series.imposer:
-        head = f"Tariff on HS {series.product} from {country_name(series.partner)} (no imposer's measure names it)"
+        head = f"Tariff on HS {series.product} from {country_name(series.partner)}: no measure recorded covers it"
     sub = f"Stacked ad valorem rate by measure, {series.start} to {series.end}"
     if series.known_at:
         sub += f", as known at {series.known_at}"
     return head, sub
 
 
-def spread(targets: Sequence[float], gap: float, low: float, high: float) -> list[float]:
-    """Positions for labels at sorted ``targets``, at least ``gap`` apart, each cluster centred on its targets."""
-    clusters: list[tuple[list[float], float]] = []  # (targets, first position)
-    for t in targets:
-        clusters.append(([t], t))
+def spread(targets: Sequence[float], widths: Sequence[float], low: float, high: float) -> list[float]:
+    """Centres for labels of ``widths`` wanted at sorted ``targets``: no overlap, clusters centred, kept in range."""
+    clusters: list[tuple[list[int], float]] = []  # (label indices, left edge)
+
+    def place(items: list[int]) -> float:
+        total = sum(widths[j] for j in items)
+        centre = sum(targets[j] for j in items) / len(items)
+        return min(max(centre - total / 2, low), max(low, high - total))
+
+    for i in range(len(targets)):
+        clusters.append(([i], place([i])))
         while len(clusters) > 1:
-            (a, a0), (b, b0) = clusters[-2], clusters[-1]
-            if a0 + len(a) * gap <= b0 + 1e-9:
+            (a, a_left), (b, b_left) = clusters[-2], clusters[-1]
+            if a_left + sum(widths[j] for j in a) <= b_left + 1e-9:
                 break
-            merged = a + b
-            first = sum(merged) / len(merged) - (len(merged) - 1) * gap / 2
-            first = min(max(first, low), max(low, high - (len(merged) - 1) * gap))
-            clusters[-2:] = [(merged, first)]
-    return [first + i * gap for items, first in clusters for i in range(len(items))]
+            clusters[-2:] = [(a + b, place(a + b))]
+    out: list[float] = []
+    for items, left in clusters:
+        for j in items:
+            out.append(left + widths[j] / 2)
+            left += widths[j]
+    return out
 
 
-def _xs(steps: Sequence[Step]) -> list[dt.date]:
-    return [s.start for s in steps] + [steps[-1].end]
+def wrap(label: str) -> str:
+    """At most two lines of :data:`LINE_CHARS`, cut with an ellipsis."""
+    import textwrap
+
+    lines = textwrap.wrap(label, LINE_CHARS) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: LINE_CHARS - 1].rstrip() + "…"]
+    return "\n".join(lines)
+
+
+def day_x(day: dt.date, offset_days: float = 0.0) -> float:
+    """A date as matplotlib's x coordinate (days), optionally moved by a fraction of days."""
+    from matplotlib import dates as mdates
+
+    return float(mdates.date2num(day)) + offset_days
+
+
+def _xs(steps: Sequence[Step]) -> list[float]:
+    return [day_x(s.start) for s in steps] + [day_x(steps[-1].end)]
+
+
+def number_text(value: float) -> str:
+    return f"{value:g}"
 
 
 def draw(series: RateSeries) -> Any:
     """The chart as a matplotlib ``Figure`` (not yet saved)."""
-    from matplotlib import dates as mdates
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    steps = series.steps
-    layers = series.layers()
-    marks = series.milestones
-    fig = Figure(figsize=(WIDTH, 8.6), dpi=150)
-    strip_h, plot_h = (1.75, 4.3) if marks else (0.0, 5.6)
-    total_h = 8.6
-    plot_bottom = 2.0 / total_h
-    ax = fig.add_axes((LEFT, plot_bottom, RIGHT - LEFT, plot_h / total_h))
+    steps, layers, marks = series.steps, series.layers(), series.milestones
+    labels = [wrap(m.label) for m in marks]
+    longest = max((len(line) for text in labels for line in text.split("\n")), default=0)
+    strip_h = 0.4 + longest * LABEL_PT * 0.55 / 72 if marks else 0.0
+    legend_rows = -(-(len(layers) + 1 + len({MARKS[m.kind][2] for m in marks})) // 2)
+    bottom_h = 0.95 + 0.2 * legend_rows  # tick labels, legend title and rows, footnote
+    total_h = TITLE_H + strip_h + PLOT_H + bottom_h
+    fig = Figure(figsize=(WIDTH, total_h), dpi=150)
+    ax = fig.add_axes((LEFT, bottom_h / total_h, RIGHT - LEFT, PLOT_H / total_h))
     head, sub = title_lines(series)
-    fig.text(LEFT, 1 - 0.22 / total_h, head, fontsize=14, fontweight="bold", va="top")
-    fig.text(LEFT, 1 - 0.52 / total_h, sub, fontsize=10, color="#444444", va="top")
+    fig.text(LEFT, 1 - 0.18 / total_h, head, fontsize=14, fontweight="bold", va="top")
+    fig.text(LEFT, 1 - 0.48 / total_h, sub, fontsize=10, color="#444444", va="top")
 
     xs = _xs(steps)
-    top = max([float(s.rate) for s in steps] + [1.0])
-    ymax = top * 1.22 + 0.5
+    ymax = max(max(float(s.rate) for s in steps) * 1.22 + 0.5, 5.0)
     base = [0.0] * len(steps)
     handles: list[Any] = []
-    for i, layer in enumerate(layers):
-        colour = PALETTE[i % len(PALETTE)]
+    colours = iter(PALETTE * (len(layers) // len(PALETTE) + 1))
+    for layer in layers:
+        colour = BASE_COLOUR if layer.basis == "MFN" else next(colours)
         values = [float(v) for v in layer.values]
         upper = [b + v for b, v in zip(base, values, strict=True)]
-        ax.fill_between(xs, base + base[-1:], upper + upper[-1:], step="post", color=colour, alpha=0.75,
+        ax.fill_between(xs, base + base[-1:], upper + upper[-1:], step="post", color=colour, alpha=0.78,
                         linewidth=0)
-        handles.append(Patch(facecolor=colour, alpha=0.75, label=layer.label))
-        _band_values(ax, steps, base, values, ymax, plot_h, series)
+        handles.append(Patch(facecolor=colour, alpha=0.78, label=layer.label))
+        _band_values(ax, steps, base, values, ymax, series)
         base = upper
     totals = [float(s.rate) for s in steps]
     ax.step(xs, totals + totals[-1:], where="post", color="black", linewidth=2.0, zorder=5)
     handles.append(Line2D([], [], color="black", linewidth=2.0, label="total rate (sum of the bands)"))
     _total_labels(ax, steps, ymax, series)
 
-    seen_kinds: dict[str, None] = {}
+    kinds: dict[str, tuple[str, Any]] = {}
     for m in marks:
-        colour, style, _ = MARKS[m.kind]
-        ax.axvline(m.day, color=colour, linestyle=style, linewidth=1.1, alpha=0.9, zorder=4)
-        seen_kinds[MARKS[m.kind][2]] = None
-    for text in seen_kinds:
-        colour, style = next((c, s) for c, s, t in MARKS.values() if t == text)
+        colour, style, text = MARKS[m.kind]
+        ax.axvline(day_x(m.day), color=colour, linestyle=style, linewidth=1.1, alpha=0.9, zorder=4)
+        kinds[text] = (colour, style)
+    for text, (colour, style) in kinds.items():
         handles.append(Line2D([], [], color=colour, linestyle=style, linewidth=1.3, label=text))
+    _axes_style(ax, series, ymax)
+    if marks:
+        strip = fig.add_axes((LEFT, (bottom_h + PLOT_H + 0.04) / total_h, RIGHT - LEFT, strip_h / total_h),
+                             sharex=ax)
+        _milestone_strip(strip, marks, labels, series)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.4 / PLOT_H), ncol=2, fontsize=8.5,
+              frameon=False, title="Each band is what one measure adds: its slug (legal basis)",
+              title_fontsize=8.5, alignment="left")
+    fig.text(LEFT, 0.1 / total_h, "Rates follow the ledger's stacking rule: a measure that does not stack "
+             "(not_with) is left out; an all-in rate (inclusive_of) adds only what the duties it includes do not. "
+             "Exact dates: ledger chart … --format json, or the .html output.", fontsize=7, color="#666666")
+    return fig
 
-    ax.set_xlim(series.start, series.end + dt.timedelta(days=1))
+
+def _axes_style(ax: Any, series: RateSeries, ymax: float) -> None:
+    from matplotlib import dates as mdates
+
+    ax.set_xlim(day_x(series.start), day_x(series.end, 1))
     ax.set_ylim(0, ymax)
     ax.set_ylabel("% ad valorem", fontsize=10)
     locator = mdates.AutoDateLocator(minticks=5, maxticks=14)
@@ -227,74 +288,64 @@ def draw(series: RateSeries) -> Any:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if marks:
-        strip = fig.add_axes((LEFT, plot_bottom + (plot_h + 0.05) / total_h, RIGHT - LEFT, strip_h / total_h),
-                             sharex=ax)
-        _milestone_strip(strip, marks, series)
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.09), ncol=2, fontsize=8.5,
-              frameon=False, title="Each band is what one measure adds (slug and legal basis)",
-              title_fontsize=8.5, alignment="left")
-    fig.text(LEFT, 0.012, "Rates follow the ledger's stacking rule: measures that do not stack (not_with) are "
-             "left out; an all-in rate (inclusive_of) adds only what the duties it includes do not. "
-             "Exact dates: ledger chart … --format json, or the .html output.", fontsize=7, color="#666666")
-    return fig
 
 
 def _band_values(ax: Any, steps: Sequence[Step], base: Sequence[float], values: Sequence[float], ymax: float,
-                 plot_h: float, series: RateSeries) -> None:
+                 series: RateSeries) -> None:
     # Write a band's value inside it where the band is wide and tall enough to hold the text.
     span = (series.end - series.start).days + 1
     for step, low, value in zip(steps, base, values, strict=True):
-        if value <= 0 or step.days < span * 0.09 or value / ymax * plot_h < 0.2:
+        if value <= 0 or step.days < span * 0.09 or value / ymax * PLOT_H < 0.2:
             continue
-        middle = step.start + dt.timedelta(days=step.days / 2)
-        ax.text(middle, low + value / 2, f"+{number_text(value)}", ha="center", va="center", fontsize=8,
-                color="white", fontweight="bold", zorder=6)
+        ax.text(day_x(step.start, step.days / 2), low + value / 2, f"+{number_text(value)}", ha="center",
+                va="center", fontsize=8, color="white", fontweight="bold", zorder=6)
 
 
-def number_text(value: float) -> str:
-    return f"{value:g}"
+def _news(step: Step, before: Step | None) -> str:
+    # What a short step adds compared with the step before it, e.g. "+14 us-reciprocal-jp".
+    old = {p.measure: p.rate for p in before.parts} if before else {}
+    return ", ".join(f"+{number(p.rate - old.get(p.measure, 0))} {p.measure}" for p in step.parts
+                     if p.rate > old.get(p.measure, 0))
 
 
 def _total_labels(ax: Any, steps: Sequence[Step], ymax: float, series: RateSeries) -> None:
-    # Label each level of the total: wide steps at their start, one-off peaks above the spike.
+    # Label each level of the total: wide steps at their start, short peaks beside the spike.
     span = (series.end - series.start).days + 1
     for i, step in enumerate(steps):
         rate = float(step.rate)
-        prev = float(steps[i - 1].rate) if i else None
-        nxt = float(steps[i + 1].rate) if i + 1 < len(steps) else None
-        peak = (prev is None or rate > prev) and (nxt is None or rate > nxt)
+        before = steps[i - 1] if i else None
+        after = steps[i + 1] if i + 1 < len(steps) else None
+        peak = (before is None or step.rate > before.rate) and (after is None or step.rate > after.rate)
         if step.days >= span * 0.06:
-            ax.text(step.start + dt.timedelta(days=span * 0.006), rate + ymax * 0.015, f"{number_text(rate)}%",
+            ax.text(day_x(step.start, span * 0.006), rate + ymax * 0.015, f"{number_text(rate)}%",
                     fontsize=10, fontweight="bold", va="bottom", ha="left", zorder=7,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1})
         elif peak:
-            ax.annotate(f"{number_text(rate)}% ({step.start:%d %b}" + (f"–{step.end - dt.timedelta(days=1):%d %b})"
-                                                                      if step.days > 1 else ")"),
-                        xy=(step.start, rate), xytext=(6, 10), textcoords="offset points", fontsize=8.5,
-                        fontweight="bold", zorder=7, arrowprops={"arrowstyle": "-", "color": "#333333", "lw": 0.8},
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+            last = step.end - dt.timedelta(days=1)
+            when = f"{step.start:%d %b}" + (f"–{last:%d %b}" if step.days > 1 else "")
+            news = _news(step, before)
+            ax.annotate(f"{number_text(rate)}% on {when}" + (f"\n({news})" if news else ""),
+                        xy=(day_x(step.start), rate), xytext=(8, 4), textcoords="offset points", fontsize=8.5,
+                        fontweight="bold", va="bottom", zorder=7,
+                        arrowprops={"arrowstyle": "-", "color": "#333333", "lw": 0.8},
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
 
 
-def _milestone_strip(strip: Any, marks: Sequence[Milestone], series: RateSeries) -> None:
-    from matplotlib import dates as mdates
-
+def _milestone_strip(strip: Any, marks: Sequence[Milestone], labels: Sequence[str], series: RateSeries) -> None:
     strip.set_ylim(0, 1)
     strip.axis("off")
     span = (series.end - series.start).days + 1
-    axis_inches = WIDTH * (RIGHT - LEFT)
-    gap_days = span * (LABEL_PT * 1.45 / 72) / axis_inches
-    low = mdates.date2num(series.start)
-    high = mdates.date2num(series.end) + 1
-    targets = [float(mdates.date2num(m.day)) for m in marks]
-    placed = spread(targets, gap_days, low + gap_days / 2, high - gap_days / 2)
-    for m, x, target in zip(marks, placed, targets, strict=True):
+    per_line = span * (LABEL_PT * 1.4 / 72) / (WIDTH * (RIGHT - LEFT))  # one rotated text line, in days
+    widths = [per_line * (text.count("\n") + 1) for text in labels]
+    low, high = day_x(series.start), day_x(series.end, 1)
+    targets = [day_x(m.day) for m in marks]
+    for m, text, x, target in zip(marks, labels, spread(targets, widths, low, high), targets, strict=True):
         colour = MARKS[m.kind][0]
-        strip.plot([target, target, x], [0.0, 0.06, 0.14], color=colour, linewidth=0.8, clip_on=False)
-        strip.text(x, 0.16, m.label, rotation=90, ha="center", va="bottom", fontsize=LABEL_PT, color=colour,
-                   fontweight="bold" if m.kind == "agreement" else "normal")
-    strip.text(0.0, 1.0, "Negotiations:", transform=strip.transAxes, fontsize=8.5, color="#444444", va="top",
-               ha="right")
+        strip.plot([target, target, x], [0.0, 0.04, 0.1], color=colour, linewidth=0.8, clip_on=False)
+        strip.text(x, 0.11, text, rotation=90, ha="center", va="bottom", fontsize=LABEL_PT, color=colour,
+                   linespacing=1.05, multialignment="left", fontweight="bold" if m.kind == "agreement" else "normal")
+    strip.text(-0.005, 0.11, "Negotiations", transform=strip.transAxes, fontsize=8.5, color="#444444",
+               rotation=90, va="bottom", ha="right")
 
 
 # -- files ----------------------------------------------------------------------------------
@@ -308,7 +359,10 @@ def render(series: RateSeries, path: Path) -> None:
     if kind == "png":
         fig.savefig(buffer, format="png", metadata={"Software": None})
     else:
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
+        from matplotlib import rc_context
+
+        with rc_context({"svg.fonttype": "none"}):  # real, selectable text instead of glyph outlines
+            fig.savefig(buffer, format="svg", metadata={"Date": None})
     data = buffer.getvalue()
     if kind == "html":
         data = html_page(series, data.decode("utf-8")).encode("utf-8")

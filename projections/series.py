@@ -160,10 +160,10 @@ def layers(steps: Sequence[Step]) -> list[Layer]:
     for measure in sorted(first_seen, key=_stack_key(first_seen, basis)):
         values, listed = [], []
         for step in steps:
-            part = next((p for p in step.parts if p.measure == measure), None)
-            values.append(part.rate if part else Decimal(0))
-            if part is not None and part.reduced_by:
-                listed.append(part.listed_rate)
+            found = next((p for p in step.parts if p.measure == measure), None)
+            values.append(found.rate if found else Decimal(0))
+            if found is not None and found.reduced_by:
+                listed.append(found.listed_rate)
         out.append(Layer(measure, basis[measure], tuple(values), tuple(listed), tuple(reduced[measure])))
     return out
 
@@ -200,16 +200,16 @@ def milestones(
             if not keep(ev.date):
                 continue
             if isinstance(ev, TalksOpened):
-                out.append(Milestone(ev.date, "opened", "Talks open", f"Talks opened: {ev.title or slug}", slug))
+                out.append(Milestone(ev.date, "opened", "Talks opened", f"Talks opened: {ev.title or slug}", slug))
             elif isinstance(ev, RoundHeld):
                 where = f" in {ev.venue}" if ev.venue else ""
                 out.append(Milestone(ev.date, "round", f"Round {ev.round}", f"Round {ev.round} held{where}", slug))
             elif isinstance(ev, AgreementReached):
-                out.append(Milestone(ev.date, "agreement", f"Agreement: {_short(ev.title, 60)}",
+                out.append(Milestone(ev.date, "agreement", _short(ev.title, 60),
                                      f"Agreement reached: {ev.title}", slug))
             elif isinstance(ev, TalksConcluded):
                 out.append(Milestone(ev.date, "concluded", "Talks concluded", f"Talks concluded: {ev.outcome}", slug))
-    for slug, records in summit_events.items():
+    for records in summit_events.values():
         schedule = next((r.event for r in reversed(records) if isinstance(r.event, SummitScheduled)), None)
         if schedule is None or not set(schedule.tracks or ()) & set(track_events):
             continue

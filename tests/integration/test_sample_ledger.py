@@ -1,0 +1,156 @@
+"""The sourced sample ledger (examples/us-japan-2025.jsonl): it loads, and it tells the 2025 story right.
+
+Headline facts, on SQLite and PostgreSQL (the ledger is loaded once per backend
+for the read-only checks):
+
+- Japanese cars (HS 870323) pay 27.5% (2.5 MFN + 25 Section 232) until the
+  agreement's 15% all-in rate takes effect on 2025-09-16;
+- general goods (HS 9503) pay 24% on the one day before the pause, 10% during
+  it, and 15% from 2025-08-07;
+- flat steel (HS 7208) pays the Section 232 25%, then 50% from 2025-06-04;
+- six rounds were held before the G7 summit; from 2025-07-22 the talks have
+  reached an agreement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from events.parse import parse_event
+from ledger.service import Ledger
+from tests.conftest import BACKENDS, SAMPLE, pg_schema_url
+
+D = dt.date.fromisoformat
+
+
+def sample_lines() -> list[tuple[int, Any]]:
+    with SAMPLE.open(encoding="utf-8") as f:
+        return [(n, json.loads(text)) for n, text in enumerate(f, start=1) if text.strip()]
+
+
+def load(ledger: Ledger) -> Any:
+    return ledger.append(sample_lines(), author="sample-test")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+    """The sample loaded once into a fresh ledger per backend; tests here only read it."""
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('sample') / 'ledger.db'}"])
+    else:
+        urls = pg_schema_url()
+    url = next(urls)
+    ledger = Ledger(url)
+    ledger.init()
+    load(ledger)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+        next(urls, None)  # lets the PostgreSQL generator drop its schema
+
+
+def rate(ledger: Ledger, product: str, day: str) -> float:
+    return float(ledger.rate("JP", product, D(day), "US")["rate"])
+
+
+def talks(ledger: Ledger, day: str) -> dict[str, Any]:
+    (track,) = [n for n in ledger.state(D(day))["negotiations"] if n["track"] == "us-jp-tariffs"]
+    return track
+
+
+class TestTheFile:
+    def test_every_line_is_a_valid_event(self) -> None:
+        lines = sample_lines()
+        assert len(lines) == 54
+        for number, value in lines:
+            parse_event(value, number)  # raises BadInput naming the line and field
+
+    def test_every_event_names_its_publisher_title_and_address(self) -> None:
+        for number, value in sample_lines():
+            source = value["source"]
+            assert isinstance(source, dict), f"line {number}"
+            assert source.get("publisher") and source.get("title") and source.get("url"), f"line {number}"
+
+    def test_every_event_carries_an_id_so_reimport_is_a_no_op(self) -> None:
+        ids = [value.get("id") for _, value in sample_lines()]
+        assert all(ids) and len(set(ids)) == len(ids)
+
+
+class TestCarsFromJapan:
+    def test_cars_pay_mfn_plus_section_232_before_the_deal_takes_effect(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "870323", D("2025-06-01"), "US")
+        assert answer["rate"] == 27.5
+        assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-mfn-8703": 2.5, "us-232-autos": 25}
+
+    def test_cars_still_pay_27_5_the_day_before_the_commerce_notice(self, sample: Ledger) -> None:
+        assert rate(sample, "870323", "2025-09-15") == 27.5
+
+    def test_cars_pay_15_all_in_once_the_agreement_took_effect(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "870323", D("2025-09-16"), "US")
+        assert answer["rate"] == 15
+        assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-mfn-8703": 2.5,
+                                                                           "us-jp-autos-15": 12.5}
+
+
+class TestGeneralGoodsFromJapan:
+    @pytest.mark.parametrize(("day", "expected"), [
+        ("2025-04-04", 0), ("2025-04-05", 10), ("2025-04-09", 24), ("2025-04-10", 10), ("2025-06-01", 10),
+        ("2025-07-09", 10), ("2025-08-01", 10), ("2025-08-06", 10), ("2025-08-07", 15), ("2025-12-31", 15)])
+    def test_toys_follow_the_baseline_the_pause_and_the_deal(self, sample: Ledger, day: str, expected: float) -> None:
+        assert rate(sample, "9503", day) == expected
+
+
+class TestSteelFromJapan:
+    @pytest.mark.parametrize(("day", "expected"), [("2025-03-11", 0), ("2025-03-12", 25), ("2025-06-03", 25),
+                                                   ("2025-06-04", 50), ("2025-09-16", 50)])
+    def test_flat_steel_pays_section_232_doubled_from_4_june(self, sample: Ledger, day: str, expected: float) -> None:
+        assert rate(sample, "7208", day) == expected
+
+    def test_the_reciprocal_tariff_does_not_stack_on_steel(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "7208", D("2025-06-04"), "US")
+        assert [c["measure"] for c in answer["components"]] == ["us-232-steel"]
+        assert "not_with" in {e["measure"]: e["reason"] for e in answer["excluded"]}["us-reciprocal-baseline"]
+
+
+class TestTheNegotiation:
+    def test_six_rounds_were_held_before_the_g7_summit(self, sample: Ledger) -> None:
+        track = talks(sample, "2025-06-14")
+        assert track["rounds_held"] == 6
+        assert track["last_round"] == {"round": 6, "date": "2025-06-13", "venue": "Washington"}
+        assert [(s["summit"], s["status"]) for s in track["summits"]] == [("g7-2025", "scheduled")]
+
+    def test_the_g7_summit_is_held_on_16_june(self, sample: Ledger) -> None:
+        assert [(s["summit"], s["status"]) for s in talks(sample, "2025-06-16")["summits"]] == [("g7-2025", "held")]
+
+    def test_talks_are_in_progress_until_the_agreement_of_22_july(self, sample: Ledger) -> None:
+        assert talks(sample, "2025-07-21")["status"] == "in_progress"
+        assert talks(sample, "2025-07-22")["status"] == "agreement_reached"
+        assert talks(sample, "2025-12-31")["status"] == "agreement_reached"
+
+    def test_japan_s_package_is_among_the_proposals(self, sample: Ledger) -> None:
+        proposals = {p["proposal"]: p for p in talks(sample, "2025-06-10")["proposals"]}
+        assert proposals["jp-package"]["by"] == "JP"
+
+    def test_the_talks_are_not_open_before_11_april(self, sample: Ledger) -> None:
+        assert [n["track"] for n in sample.state(D("2025-04-10"))["negotiations"]] == []
+
+
+class TestTheStore:
+    def test_every_recorded_event_has_a_source(self, sample: Ledger) -> None:
+        rows = sample.history()
+        assert len(rows) == 54
+        assert all(r["source"].get("publisher") or r["source"].get("title") for r in rows)
+
+    def test_reimporting_the_sample_adds_nothing(self, store: Ledger) -> None:
+        load(store)
+        before = store.digest()
+        load(store)
+        assert store.digest() == before
+        assert before["events"] == 54
+
