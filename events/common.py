@@ -108,7 +108,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Rate = Annotated[
     Decimal,
     Field(ge=0, le=1000, allow_inf_nan=False, max_digits=12),
-    PlainSerializer(number, return_type=float, when_used="json"),
+    PlainSerializer(number, return_type=int | float, when_used="json"),
 ]
 Countries = Annotated[list[CountryOrAll], Field(min_length=1, max_length=300), AfterValidator(_no_duplicates)]
 ExceptCountries = Annotated[list[Country], Field(max_length=300), AfterValidator(_no_duplicates)]

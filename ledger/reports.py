@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
-from ledger.errors import LedgerError
+from ledger.errors import BadInput, InputError
 from projections.readmodel import queries
 from projections.readmodel.tables import ledger_chain
 from projections.recorded import effective_events
@@ -59,10 +59,12 @@ def export(app: Any) -> Iterator[bytes]:
         start = page[-1].id + 1
 
 
-class AmbiguousImposer(LedgerError):
+class AmbiguousImposer(BadInput):
+    """The question needs an imposer: several governments tax this pair."""
+
     def __init__(self, candidates: list[str]):
-        super().__init__(f"several imposers have measures naming this pair ({', '.join(candidates)}): "
-                         "choose one with --imposer")
+        super().__init__([InputError(None, "imposer", f"several imposers have measures naming this pair "
+                                                       f"({', '.join(candidates)}): choose one with --imposer")])
 
 
 def state(conn: Connection, as_of: dt.date, known_at: str | None,

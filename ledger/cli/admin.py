@@ -40,14 +40,16 @@ def register(app: typer.Typer) -> None:
     def verify(
         ctx: typer.Context,
         digest: Annotated[Optional[str], typer.Option(
-            "--digest", help="A head digest kept elsewhere earlier: also prove the log still extends it.")] = None,
+            "--digest", help="A line `ledger digest` printed earlier and kept elsewhere (HEX, or HEX and its "
+            "event count): also prove the log still extends it.")] = None,
         fmt: FormatOption = Format.table,
     ) -> None:
         """Check the hash chain over the whole log and the read models against a full replay.
 
-        Exits 1 naming the first bad position. Example: ledger verify --digest 3f5a…
+        Prints `OK <n> events, head <digest>`, or exits 1 naming the first bad position.
+        Example: ledger verify --digest "$(tail -n 1 ~/ledger-digests.txt)"
         """
-        from ledger.cli.output import emit_json
+        from ledger.cli.output import emit_json, message
         from ledger.cli.progress import counter
 
         with counter("verifying", None) as advance:
@@ -56,12 +58,15 @@ def register(app: typer.Typer) -> None:
             emit_json(result)
         else:
             print(f"OK {result['events']} events, head {result['digest']}")
+        if not result.get("append_only", True):
+            message("warning: the triggers that refuse UPDATE and DELETE on the log are missing; "
+                    "`ledger init` puts them back")
 
     @app.command()
     def digest(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
-        """Print the head digest of the hash chain (keep it outside the ledger).
+        """Print the head digest of the hash chain and the event count (keep it outside the ledger).
 
-        Example: ledger digest >> ~/ledger-digests.txt
+        `ledger verify --digest` takes the line back later. Example: ledger digest >> ~/ledger-digests.txt
         """
         from ledger.cli.output import emit_json
 

@@ -141,7 +141,7 @@ def _make_command(type_name: str, model: Any) -> Any:
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__name__ = type_name.replace(".", "_")
-    command.__doc__ = (inspect.getdoc(model) or type_name) + (
+    command.__doc__ = (inspect.getdoc(model) or type_name).replace("``", "") + (
         f"\n\nExample: ledger append {type_name} " + " ".join(
             f"--{n.replace('_', '-')} …" for n, _, req in specs if req) + " --source '…'")
     return command
@@ -180,7 +180,7 @@ class LazyAppendGroup(TyperGroup):
         model = EVENT_TYPES.get(cmd_name)
         if model is None:
             return None
-        single = typer.Typer(rich_markup_mode=None)
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
         command = _make_command(cmd_name, model)
         single.command(cmd_name, help=command.__doc__)(command)
         built = typer.main.get_command(single)
@@ -210,14 +210,14 @@ def register(app: typer.Typer) -> None:
         if file is None:
             typer.echo(ctx.get_help())
             raise typer.Exit(2)
-        from ledger.cli.output import message
+        from ledger.cli.output import message, plural
         from ledger.cli.progress import counter
 
         ledger = ctx.obj
         with counter("appending", None) as advance:
             result = ledger.append(_read_lines(file), author=author, progress=advance)
         span = f" (positions {result.first_position}–{result.last_position})" if result.appended else ""
-        message(f"appended {result.appended} events{span}; {result.duplicates} already recorded; "
+        message(f"appended {plural(result.appended, 'event')}{span}; {result.duplicates} already recorded; "
                 f"head {result.head}")
 
     app.add_typer(group, name="append")

@@ -32,7 +32,7 @@ def console(stderr: bool = False) -> Any:
 
 
 def message(text: str) -> None:
-    console(stderr=True).print(text)
+    console(stderr=True).print(text, soft_wrap=True)
 
 
 def emit_json(data: Any) -> None:
@@ -56,13 +56,17 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         writer.writerow([cell(row.get(c)) for c in columns])
 
 
+# Values people copy into other commands (``--known-at``, ``--target``) must never wrap.
+NO_WRAP = frozenset({"position", "date", "recorded_at", "id", "effective_on", "as_of", "rate"})
+
+
 def table(title: str | None, rows: Sequence[dict[str, Any]], columns: Sequence[str],
           headers: Sequence[str] | None = None) -> Any:
     from rich.table import Table
 
     t = Table(title=title, title_justify="left", show_lines=False)
-    for header in headers or columns:
-        t.add_column(header, overflow="fold")
+    for column, header in zip(columns, headers or columns, strict=True):
+        t.add_column(header, overflow="fold", no_wrap=column in NO_WRAP)
     for row in rows:
         t.add_row(*[cell(row.get(c)) for c in columns])
     return t
@@ -72,6 +76,10 @@ def emit_tables(*tables: Any) -> None:
     out = console()
     for t in tables:
         out.print(t)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def render(data: Any, fmt: Format, rows: Sequence[dict[str, Any]], columns: Sequence[str],

@@ -49,6 +49,30 @@ def _negotiation_rows(negotiations: list[dict[str, Any]]) -> list[dict[str, Any]
     return rows
 
 
+def _brief(value: Any) -> str:
+    """A readable one-liner for a state value in a diff (rounds, proposals, summits summarised)."""
+    from ledger.cli.output import cell
+
+    if isinstance(value, dict) and "round" in value:
+        return f"round {value['round']} ({value.get('date') or value.get('starts_on')})"
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return "; ".join(
+            f"{v.get('proposal') or v.get('summit') or v.get('title')}: {v.get('status', v.get('date', ''))}"
+            for v in value)
+    return cell(value) or "—"
+
+
+def _diff_row(change: dict[str, Any]) -> dict[str, Any]:
+    subject = change.get("measure") or change.get("track")
+    if change["change"] == "changed":
+        details = "; ".join(f"{f}: {_brief(change['from'][f])} → {_brief(change['to'][f])}" for f in change["fields"])
+    else:
+        values = change.get("to") or change.get("from") or {}
+        keys = [k for k in ("status", "rate", "rounds_held", "effective_on") if k in values]
+        details = ", ".join(f"{k} {_brief(values[k])}" for k in keys)
+    return {"subject": subject, "change": change["change"], "details": details}
+
+
 def _source_text(source: dict[str, Any]) -> str:
     return " — ".join(str(source[k]) for k in ("publisher", "title") if source.get(k))
 
@@ -106,7 +130,8 @@ def register(app: typer.Typer) -> None:
         if fmt is Format.json:
             emit_json(data)
         elif fmt is Format.csv:
-            emit_csv(rows, ("measure", "basis", "status", "rate", "listed_rate", "reason"))
+            total = {"measure": "(total)", "status": "total", "rate": data["rate"]}
+            emit_csv([*rows, total], ("measure", "basis", "status", "rate", "listed_rate", "reason"))
         else:
             out = console()
             out.print(f"{data['partner']} {data['product']} under {data['imposer'] or '(no imposer)'} "
@@ -130,18 +155,13 @@ def register(app: typer.Typer) -> None:
 
         Example: ledger diff --from 2025-04-01 --to 2025-07-31
         """
-        from ledger.cli.output import cell, render, table
+        from ledger.cli.output import render
         from ledger.service import parse_day, parse_known_at
 
         data = ctx.obj.diff(parse_day("from", start), parse_day("to", end), parse_known_at(known_at),
                             _country("imposer", imposer), _country("partner", partner))
-        rows = [{"subject": c.get("measure") or c.get("track"), "change": c["change"],
-                 "fields": c.get("fields", []),
-                 "from": cell(c.get("from")), "to": cell(c.get("to"))}
-                for c in data["measures"] + data["negotiations"]]
-        render(data, fmt, rows, ("subject", "change", "fields", "from", "to"),
-               f"Changes from {data['from']} to {data['to']}")
-        _ = table
+        rows = [_diff_row(c) for c in data["measures"] + data["negotiations"]]
+        render(data, fmt, rows, ("subject", "change", "details"), f"Changes from {data['from']} to {data['to']}")
 
     @app.command()
     def history(
