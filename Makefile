@@ -24,13 +24,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check events projections ledger tests benchmarks
+	$(BIN)/ruff check events projections ledger tests benchmarks docs
 	$(BIN)/mypy events projections ledger
 	$(BIN)/lint-imports
-	$(BIN)/cog --check -c docs/events.md docs/cli.md
+	$(BIN)/cog --check -c docs/events.md docs/cli.md docs/architecture.md
 
 docs: $(STAMP)
-	$(BIN)/cog -r -c docs/events.md docs/cli.md
+	$(BIN)/cog -r -c docs/events.md docs/cli.md docs/architecture.md
+	$(BIN)/python docs/console_blocks.py docs/tutorial.md docs/time.md
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --quick

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import model_validator
+
 from events.common import Envelope, IsoDate, Text
 
 
@@ -31,6 +33,13 @@ class Corrected(CorrectionEvent):
 
     type: Literal["ledger.corrected"]
     fields: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _replaces_something(self) -> Corrected:
+        # Like an amendment with no change, a correction that replaces nothing is a mistake, not a no-op.
+        if not self.fields:
+            raise ValueError("fields: a correction needs at least one replacement value")
+        return self
 
 
 class Retracted(CorrectionEvent):

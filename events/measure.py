@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import model_validator
 
 from events.common import (
-    Country,
     Countries,
+    Country,
     Envelope,
     ExceptCountries,
     ExceptProducts,

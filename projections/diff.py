@@ -15,7 +15,9 @@ MEASURE_FIELDS = ("status", "rate", "partners", "except_partners", "products", "
 NEGOTIATION_FIELDS = ("status", "rounds_held", "last_round", "next_round", "proposals", "summits", "agreements")
 
 
-def _changes(key: str, fields: tuple[str, ...], before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _changes(
+    key: str, fields: tuple[str, ...], before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     old = {item[key]: item for item in before}
     new = {item[key]: item for item in after}
     out: list[dict[str, Any]] = []

@@ -30,6 +30,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from events.measure import (
     AMENDABLE,
@@ -86,7 +87,7 @@ def _terms(ann: MeasureAnnounced) -> Terms:
 
 
 def _amend(terms: Terms, amendment: MeasureAmended) -> Terms:
-    changes = {}
+    changes: dict[str, Any] = {}
     for name in AMENDABLE:
         value = getattr(amendment, name)
         if value is not None:

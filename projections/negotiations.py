@@ -15,7 +15,7 @@ round is held or a proposal submitted (``in_progress``), then
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +80,7 @@ def summit_on(events: Sequence[Recorded], day: dt.date) -> dict[str, Any] | None
 
 
 def negotiation_on(
-    track_events: Sequence[Recorded], summit_events: dict[str, Sequence[Recorded]], day: dt.date
+    track_events: Sequence[Recorded], summit_events: Mapping[str, Sequence[Recorded]], day: dt.date
 ) -> NegotiationView | None:
     """The track on ``day``; ``summit_events`` maps summit slugs to their events (all summits may be given)."""
     events = _upto(track_events, day)

@@ -128,6 +128,8 @@ def stacked_rate(views: Iterable[MeasureView], partner: str, product: str) -> Ra
     components = []
     for view in remaining:
         included = tuple(o.measure for o in remaining if o is not view and _names(o, view.terms.inclusive_of))
-        components.append(Component(view.measure, view.basis, contribution(view, frozenset()), view.terms.rate, included))
+        components.append(
+            Component(view.measure, view.basis, contribution(view, frozenset()), view.terms.rate, included)
+        )
     total = sum((c.rate for c in components), Decimal(0))
     return RateAnswer(total, components, excluded)

@@ -54,10 +54,19 @@ def effective_events(records: Iterable[Recorded], known_at: dt.datetime | None =
             corrections[rec.id] = rec
         else:
             base[rec.id] = rec
-    # A retraction of a correction undoes that correction; only then apply the rest in record order.
-    withdrawn = {c.event.target for c in corrections.values() if isinstance(c.event, Retracted)}
+    # A correction (a retraction included) stands unless a standing retraction targets it. Retractions
+    # come after their targets, so deciding in reverse record order settles each one's retractors first:
+    # retracting a retraction restores what it had retracted, retracting that withdraws it again.
+    retractors: dict[UUID, list[UUID]] = {}
     for cid, crec in corrections.items():
-        if cid in withdrawn:
+        if isinstance(crec.event, Retracted):
+            retractors.setdefault(crec.event.target, []).append(cid)
+    stands: dict[UUID, bool] = {}
+    for cid in sorted(corrections, key=lambda c: corrections[c].position, reverse=True):
+        stands[cid] = not any(stands.get(r, True) for r in retractors.get(cid, ()))
+    # Then apply the standing ones in record order.
+    for cid, crec in corrections.items():
+        if not stands[cid]:
             continue
         fix = crec.event
         target = base.get(fix.target)  # type: ignore[attr-defined]

@@ -1,0 +1,77 @@
+"""The benchmark generator: reproducible for a seed, valid event by event, and big = small + unrelated.
+
+The growth benchmark depends on these: a big ledger must contain the small one
+unchanged (so both give the same US–Japan answers), and every generated line
+must be accepted, or a 1M-event import would fail at the end.
+"""
+
+from __future__ import annotations
+
+import io
+from itertools import islice
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.generate import big, ledger, plain, sample_events, small, write_jsonl
+from events.parse import parse_event
+from events.registry import EVENT_TYPES
+from ledger.service import Ledger
+
+
+def _bytes(kind: str, size: int, seed: int) -> bytes:
+    out = io.BytesIO()
+    write_jsonl(ledger(kind, size, seed, small_size=100), out)
+    return out.getvalue()
+
+
+def test_same_seed_gives_the_same_ledger_byte_for_byte() -> None:
+    assert _bytes("big", 1500, seed=3) == _bytes("big", 1500, seed=3)
+
+
+def test_another_seed_gives_another_ledger() -> None:
+    assert _bytes("plain", 200, seed=3) != _bytes("plain", 200, seed=4)
+
+
+def test_a_ledger_has_exactly_the_requested_size() -> None:
+    assert sum(1 for _ in big(700, seed=1, small_size=100)) == 700
+    assert sum(1 for _ in small(100, seed=1)) == 100
+
+
+def test_big_ledger_holds_the_small_one_unchanged_and_in_order() -> None:
+    small_events = list(small(100, seed=5))
+    in_big = [e for e in big(1000, seed=5, small_size=100) if e in small_events]
+    assert in_big == small_events
+
+
+def test_small_ledger_holds_the_whole_sample() -> None:
+    ids = {e["id"] for e in small(100, seed=2)}
+    assert {e["id"] for e in sample_events()} <= ids
+
+
+def test_unrelated_events_never_touch_us_measures_or_us_japan_talks() -> None:
+    small_ids = {e["id"] for e in small(100, seed=6)}
+    for event in big(3000, seed=6, small_size=100):
+        if event["id"] in small_ids:
+            continue
+        assert event.get("imposer") != "US"
+        assert not {"US", "JP"} <= set(event.get("parties", ()))
+
+
+def test_generated_events_cover_every_event_type() -> None:
+    types = {e["type"] for e in islice(plain(5000, seed=0), 5000)}
+    assert types == set(EVENT_TYPES)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32))
+def test_every_generated_event_passes_validation(seed: int) -> None:
+    for line, event in enumerate(plain(400, seed), start=1):
+        parse_event(event, line)
+
+
+def test_store_accepts_a_generated_ledger(store: Ledger) -> None:
+    events = list(big(300, seed=1, small_size=100))
+    result = store.append(list(enumerate(events, start=1)), author="tester")
+    assert result.appended == 300
+    assert store.append(list(enumerate(events, start=1)), author="tester").duplicates == 300
