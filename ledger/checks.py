@@ -11,7 +11,7 @@ an unknown event or with fields the target does not have. Problems come back as
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,11 +40,19 @@ class Known:
     subject: Subject
     content: str
     payload: dict[str, Any]
+    # The event as it reads after the corrections recorded so far (None once retracted).
+    current: dict[str, Any] | None = None
 
 
 def comparable(payload: dict[str, Any]) -> str:
     """Content that decides whether a re-appended event is 'the same': everything but the author."""
     return json.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, sort_keys=True)
+
+
+def _known(row: Any) -> Known:
+    payload = json.loads(row.payload)
+    current = json.loads(row.current) if row.current is not None else None
+    return Known(row.type, (row.subject_kind, row.subject), comparable(payload), payload, current)
 
 
 class Checker:
@@ -89,10 +97,9 @@ class Checker:
         for i in range(0, len(wanted), 500):
             part = wanted[i : i + 500]
             for row in self.conn.execute(
-                select(c.event_id, c.type, c.subject_kind, c.subject, c.payload).where(c.event_id.in_(part))
+                select(c.event_id, c.type, c.subject_kind, c.subject, c.payload, c.current).where(c.event_id.in_(part))
             ):
-                payload = json.loads(row.payload)
-                self.ids[row.event_id] = Known(row.type, (row.subject_kind, row.subject), comparable(payload), payload)
+                self.ids[row.event_id] = _known(row)
             for event_id in part:
                 self.ids.setdefault(event_id, None)
 
@@ -107,14 +114,11 @@ class Checker:
     def known(self, event_id: str) -> Known | None:
         if event_id not in self.ids:
             row = self.conn.execute(
-                select(ledger_index.c.type, ledger_index.c.subject_kind, ledger_index.c.subject, ledger_index.c.payload)
+                select(ledger_index.c.type, ledger_index.c.subject_kind, ledger_index.c.subject, ledger_index.c.payload,
+                       ledger_index.c.current)
                 .where(ledger_index.c.event_id == event_id)
             ).first()
-            if row is None:
-                self.ids[event_id] = None
-            else:
-                payload = json.loads(row.payload)
-                self.ids[event_id] = Known(row.type, (row.subject_kind, row.subject), comparable(payload), payload)
+            self.ids[event_id] = None if row is None else _known(row)
         return self.ids[event_id]
 
     def check(
@@ -147,7 +151,8 @@ class Checker:
 
     def register_id(self, event: Envelope, subject: Subject) -> None:
         payload = event.payload()
-        self.ids[str(event.id)] = Known(event.type, subject, comparable(payload), payload)
+        current = None if isinstance(event, CorrectionEvent) else payload
+        self.ids[str(event.id)] = Known(event.type, subject, comparable(payload), payload, current)
 
     def _register(self, event: Envelope, subject: Subject) -> None:
         kind, slug = subject
@@ -191,9 +196,14 @@ class Checker:
                 if name in fixed:
                     return None, [InputError(line, f"fields.{name}", "cannot be corrected: retract the event "
                                                                      "and record a new one")]
+            # Against the event as it reads now: earlier corrections (in the ledger or this file) count.
+            corrected = {**(target.current or target.payload), **event.fields}
             try:
-                cls.model_validate({**target.payload, **event.fields})
+                cls.model_validate(corrected)
             except ValidationError as exc:
                 errs = validation_errors(exc, line)
                 return None, [InputError(e.line, f"fields.{e.field}", e.message) for e in errs]
+            self.ids[str(event.target)] = replace(target, current=corrected)
+        elif target.type not in ("ledger.corrected", "ledger.retracted"):
+            self.ids[str(event.target)] = replace(target, current=None)
         return target.subject, []

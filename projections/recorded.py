@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from events.common import Envelope
 from events.correction import Corrected, CorrectionEvent, Retracted
 from events.registry import EVENT_TYPES
@@ -75,5 +77,11 @@ def effective_events(records: Iterable[Recorded], known_at: dt.datetime | None =
         if isinstance(fix, Retracted):
             del base[fix.target]
         elif isinstance(fix, Corrected):
-            base[fix.target] = replace(target, event=apply_correction(target.event, fix.fields))
+            try:
+                base[fix.target] = replace(target, event=apply_correction(target.event, fix.fields))
+            except ValidationError:
+                # Each correction was valid when recorded; retracting an earlier one can leave a later
+                # one clashing with the original (an `until` before a corrected start). Such a correction
+                # no longer applies — the same rule everywhere, so replay and read models agree.
+                continue
     return sorted(base.values(), key=lambda r: r.position)

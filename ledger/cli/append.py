@@ -216,7 +216,10 @@ def register(app: typer.Typer) -> None:
         ledger = ctx.obj
         with counter("appending", None) as advance:
             result = ledger.append(_read_lines(file), author=author, progress=advance)
-        span = f" (positions {result.first_position}–{result.last_position})" if result.appended else ""
+        span = ""
+        if result.appended:
+            span = (f" (position {result.last_position})" if result.first_position == result.last_position
+                    else f" (positions {result.first_position}–{result.last_position})")
         message(f"appended {plural(result.appended, 'event')}{span}; {result.duplicates} already recorded; "
                 f"head {result.head}")
 

@@ -9,8 +9,8 @@
                    rows, so ``--as-of D`` is an indexed range query, not a replay.
 ``measure_scope``  every partner and HS prefix each measure has named, for candidate lookups.
 ``track_parties``, ``summit_tracks``  which tracks a country is party to, which summits name a track.
-``subjects``       measures, tracks, summits and proposals the ledger has introduced,
-                   with the facts queries filter on (imposer, parties, linked tracks).
+``subjects``       measures, tracks, summits and proposals the ledger has ever introduced
+                   (a retracted opener stays introduced): what append checks consult.
 ``ledger_meta``    key/value: schema version and the position the read models reflect.
 
 Dates are ISO strings and record times fixed-width ISO UTC strings, so they sort

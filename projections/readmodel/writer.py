@@ -98,10 +98,14 @@ def recompute_current(conn: Connection, base_ids: set[str]) -> None:
         return
     ids = sorted(base_ids)
     base_rows = conn.execute(select(ledger_index).where(ledger_index.c.event_id.in_(ids))).all()
-    fixes = conn.execute(select(ledger_index).where(ledger_index.c.target.in_(ids))).all()
-    fix_ids = [r.event_id for r in fixes]
-    undo = conn.execute(select(ledger_index).where(ledger_index.c.target.in_(fix_ids))).all() if fix_ids else []
-    records = [record_from_row(r, "payload") for r in (*base_rows, *fixes, *undo)]
+    # Corrections, retractions of them, retractions of those…: follow the chain to any depth.
+    tree: list[Any] = []
+    frontier = ids
+    while frontier:
+        level = conn.execute(select(ledger_index).where(ledger_index.c.target.in_(frontier))).all()
+        tree.extend(level)
+        frontier = [r.event_id for r in level]
+    records = [record_from_row(r, "payload") for r in (*base_rows, *tree)]
     records.sort(key=lambda r: r.position)
     live = {str(r.id): r for r in effective_events(records)}
     for row in base_rows:
@@ -139,11 +143,36 @@ def load_subjects(
     return out
 
 
-def _replace_subjects(conn: Connection, kind: str, rows: list[dict[str, Any]]) -> None:
-    slugs = [r["slug"] for r in rows]
-    for i in range(0, len(slugs), 500):
-        conn.execute(delete(subjects).where(subjects.c.kind == kind, subjects.c.slug.in_(slugs[i : i + 500])))
-    bulk_insert(conn, subjects, [{"kind": kind, **r} for r in rows])
+def introductions(batch: Sequence[tuple[Recorded, Subject]]) -> dict[Subject, int]:
+    """The subjects a batch introduces (openers, proposals), with the position of their first mention."""
+    out: dict[Subject, int] = {}
+    for rec, subject in batch:
+        ev = rec.event
+        if ev.opens:
+            out.setdefault(subject, rec.position)
+        elif isinstance(ev, ProposalSubmitted):
+            out.setdefault(("proposal", f"{ev.track}/{ev.proposal}"), rec.position)
+    return out
+
+
+def register_subjects(conn: Connection, batch: Sequence[tuple[Recorded, Subject]]) -> None:
+    """Record every subject the batch introduces, once, whatever later corrections do.
+
+    A subject stays introduced even if its opener is retracted: whether a later line
+    about it is accepted must not depend on how appends were split into files.
+    """
+    new = introductions(batch)
+    by_kind: dict[str, list[str]] = {}
+    for kind, slug in new:
+        by_kind.setdefault(kind, []).append(slug)
+    known: set[Subject] = set()
+    for kind, slugs in by_kind.items():
+        for i in range(0, len(slugs), 500):
+            part = slugs[i : i + 500]
+            query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug.in_(part))
+            known.update((kind, slug) for slug in conn.execute(query).scalars())
+    bulk_insert(conn, subjects, [{"kind": k, "slug": s_, "position": p, "facts": "{}"}
+                                 for (k, s_), p in new.items() if (k, s_) not in known])
 
 
 def _delete_where_in(conn: Connection, column: Any, values: Sequence[str], *extra: Any) -> None:
@@ -155,7 +184,6 @@ def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs
     _delete_where_in(conn, measure_intervals.c.measure, slugs)
     _delete_where_in(conn, measure_scope.c.measure, slugs)
     rows: list[dict[str, Any]] = []
-    facts: list[dict[str, Any]] = []
     scope: list[dict[str, Any]] = []
     for slug in slugs:
         records = groups.get(slug, [])
@@ -174,17 +202,11 @@ def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs
                 "status": iv.view.status,
                 "view": dumps(measure_json(iv.view)),
             })
-        if records:
-            facts.append({"slug": slug, "position": records[0].position,
-                          "facts": dumps({"imposer": getattr(records[0].event, "imposer", None)})})
     bulk_insert(conn, measure_intervals, rows)
     bulk_insert(conn, measure_scope, scope)
-    _replace_subjects(conn, "measure", facts)
 
 
 def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    facts: list[dict[str, Any]] = []
-    proposals: dict[str, int] = {}
     parties: list[dict[str, Any]] = []
     _delete_where_in(conn, track_parties.c.track, slugs)
     for slug in slugs:
@@ -193,28 +215,18 @@ def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: 
         if opened is not None:
             ev = opened.event
             assert isinstance(ev, TalksOpened)
-            facts.append({"slug": slug, "position": opened.position, "facts": dumps(
-                {"parties": list(ev.parties), "opened_on": ev.date.isoformat()})})
             parties.extend({"track": slug, "party": p, "opened_on": ev.date.isoformat()} for p in ev.parties)
-        for rec in records:
-            if isinstance(rec.event, ProposalSubmitted):
-                proposals.setdefault(f"{slug}/{rec.event.proposal}", rec.position)
-    _replace_subjects(conn, "track", facts)
     bulk_insert(conn, track_parties, parties)
-    _replace_subjects(conn, "proposal", [{"slug": k, "position": v, "facts": "{}"} for k, v in proposals.items()])
 
 
 def _refresh_summits(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    facts: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     _delete_where_in(conn, summit_tracks.c.summit, slugs)
     for slug in slugs:
         schedules = [r for r in groups.get(slug, []) if isinstance(r.event, SummitScheduled)]
         if schedules:
             tracks = sorted({t for r in schedules for t in (r.event.tracks or ())})  # type: ignore[attr-defined]
-            facts.append({"slug": slug, "position": schedules[0].position, "facts": dumps({"tracks": tracks})})
             links.extend({"summit": slug, "track": t} for t in tracks)
-    _replace_subjects(conn, "summit", facts)
     bulk_insert(conn, summit_tracks, links)
 
 
@@ -227,6 +239,7 @@ def index_batch(
     """Insert index rows; return the ids of the base events that corrections in the batch are about."""
     data = payloads if payloads is not None else [None] * len(batch)
     bulk_insert(conn, ledger_index, [index_row(rec, subject, d) for (rec, subject), d in zip(batch, data, strict=True)])
+    register_subjects(conn, batch)
     return {base_target(conn, str(rec.event.target)) for rec, _ in batch if isinstance(rec.event, CorrectionEvent)}
 
 
