@@ -19,257 +19,30 @@ fallback text below, taken from SPEC §3.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import inspect
 import json
-import typing
-import uuid
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
-import annotated_types
-from pydantic import BaseModel, StringConstraints
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel
 
 from events import common
 from events.common import Envelope, Source
+from events.examples import EXAMPLES
+from events.fielddocs import constraints, describe, description, hints
 from events.parse import parse_event
 from events.registry import EVENT_TYPES, FAMILIES, type_name
 
 # The CLI help in docs/cli.md is rendered at this width, so it is the same on every machine.
 HELP_COLUMNS = "100"
 
-# Names for the field types of events/common.py. An alias missing here is still
-# described, from its base type and constraints ("text, 1-100 chars").
-ALIASES: dict[str, tuple[str, str]] = {
-    # alias: (singular, plural)
-    "IsoDate": ("date", "dates"),
-    "Country": ("country code", "country codes"),
-    "CountryOrAll": ("country code or `*`", "country codes or `*`"),
-    "HsPrefix": ("HS prefix", "HS prefixes"),
-    "Slug": ("slug", "slugs"),
-    "Name": ("short text", "short texts"),
-    "Text": ("text", "texts"),
-    "Rate": ("rate", "rates"),
-    "Countries": ("list of country codes or `*`", ""),
-    "ExceptCountries": ("list of country codes", ""),
-    "Products": ("list of HS prefixes or `*`", ""),
-    "ExceptProducts": ("list of HS prefixes", ""),
-    "Names": ("list of short texts", ""),
-    "Texts": ("list of texts", ""),
-}
 
-# Used only while a model field has no description of its own (SPEC §3 wording).
-# Keyed by field name, or by "type.field" where one type means something else.
-FALLBACK: dict[str, str] = {
-    "type": "the event type, one of the types below",
-    "date": "the day the development happened (valid time)",
-    "source": "where it was reported: an object (see [Source](#source)) or a string, short for `{\"title\": ...}`",
-    "id": "the event's UUID, generated when absent; re-appending the same id with the same content is a "
-          "no-op, with different content an error",
-    "recorded_by": "who recorded it; defaults to `--author`, then `$LEDGER_AUTHOR`, then the OS user",
-    "note": "free text: caveats, uncertain dates, how the sources were read",
-    "measure": "the measure's slug",
-    "imposer": "the government imposing the measure",
-    "partners": "the trading partners it applies to; `*` = all",
-    "except_partners": "partners left out (useful with `*`)",
-    "products": "the goods it applies to, as HS prefixes; `*` = all goods",
-    "except_products": "goods left out, as HS prefixes; an exception wins over any prefix in `products`",
-    "rate": "ad-valorem duty in percent",
-    "basis": "the legal basis, e.g. `Section 232`, `IEEPA reciprocal`, `MFN`; `not_with` and "
-             "`inclusive_of` may name it",
-    "measure.announced.effective_on": "when it takes effect; absent or null = not yet known "
-                                      "(set it later with `measure.rescheduled`)",
-    "effective_on": "when the change counts from; default: the event's `date`; may precede `date` "
-                    "(a retroactive change)",
-    "measure.rescheduled.effective_on": "the new date from which a measure not yet in force takes effect",
-    "not_with": "measure slugs or bases: this measure does not apply to a product where one of those applies",
-    "inclusive_of": "measure slugs or bases: the rate is an all-in total that already includes those "
-                    "(15% inclusive of a 2.5% MFN duty adds 12.5)",
-    "title": "a human-readable title",
-    "until": "the day the suspension lapses (exclusive); absent = until a `measure.resumed`",
-    "track": "the negotiation's slug",
-    "parties": "the governments negotiating",
-    "leads": "chief negotiators per party, e.g. `{\"JP\": [\"Ryosei Akazawa\"]}`",
-    "round": "the round's number, from 1",
-    "starts_on": "first day",
-    "ends_on": "last day (inclusive)",
-    "venue": "where it takes place",
-    "participants": "who attended",
-    "outcome": "what came of it",
-    "proposal": "the proposal's slug, unique within the track",
-    "by": "the party proposing or answering",
-    "items": "what the proposal offers or asks",
-    "summary": "a one-line summary",
-    "response": "the answer; the latest one is the proposal's status",
-    "speaker": "who spoke",
-    "party": "the party the speaker speaks for",
-    "text": "what was said",
-    "talks.agreement_reached.title": "the agreement's name",
-    "terms": "the agreed terms, one per item",
-    "talks.agreement_reached.measures": "slugs of the tariff measures the agreement affects",
-    "talks.concluded.outcome": "how the negotiation ended",
-    "summit": "the summit's slug",
-    "name": "the summit's name",
-    "tracks": "slugs of the negotiations it bears on (they must exist)",
-    "leaders": "leaders expected",
-    "summit.held.outcome": "what came of it",
-    "target": "the `id` of the event being corrected or retracted",
-    "fields": "replacement values for the target's fields (its `date` included); not `type`, `id`, "
-              "`recorded_by` or its subject slug",
-    "reason": "why the correction or retraction is made",
-    "ledger.corrected.date": "the day of the correction; default: the day it is recorded",
-    "ledger.retracted.date": "the day of the retraction; default: the day it is recorded",
-    "source.publisher": "who published it (a government, a newspaper, a law firm)",
-    "source.title": "the document's or article's title",
-    "source.url": "where to read it",
-    "source.published_on": "when it was published",
-}
 
-# One example per type, in an order that forms a valid ledger (openers first,
-# corrections after their targets); checked against the models when cog runs and
-# appended to a fresh ledger by tests/docs. Facts from examples/us-japan-2025.jsonl.
-EXAMPLES: list[dict[str, Any]] = [
-    {"type": "measure.announced", "date": "2025-03-26", "measure": "us-232-autos", "imposer": "US",
-     "partners": ["*"], "products": ["8703", "870421"], "rate": 25, "basis": "Section 232",
-     "effective_on": "2025-04-03", "source": {"publisher": "Federal Register", "title": "Proclamation 10908"}},
-    {"type": "measure.announced", "date": "2025-04-02", "measure": "us-reciprocal-jp", "imposer": "US",
-     "partners": ["JP"], "products": ["*"], "rate": 14, "basis": "IEEPA reciprocal", "effective_on": "2025-04-09",
-     "not_with": ["Section 232"], "source": "Executive Order 14257"},
-    {"type": "measure.amended", "date": "2025-09-04", "measure": "us-reciprocal-jp", "effective_on": "2025-08-07",
-     "rate": 15, "inclusive_of": ["MFN"], "source": "Executive Order 14345",
-     "note": "retroactive: signed 2025-09-04, applies from 2025-08-07"},
-    {"type": "measure.suspended", "id": "11a23219-cd78-4c15-877e-22256188782f", "date": "2025-04-09",
-     "measure": "us-reciprocal-jp", "effective_on": "2025-04-10", "until": "2025-07-09",
-     "source": "Executive Order 14266"},
-    {"type": "measure.resumed", "date": "2025-07-07", "measure": "us-reciprocal-jp", "effective_on": "2025-08-01",
-     "source": {"publisher": "Jiji/Nippon.com", "title": "U.S. announces 25 pct tariffs for Japan"}},
-    {"type": "measure.announced", "date": "2025-09-04", "measure": "us-jp-autos-15", "imposer": "US",
-     "partners": ["JP"], "products": ["8703"], "rate": 15, "basis": "Section 232", "inclusive_of": ["MFN"],
-     "source": "Executive Order 14345"},
-    {"type": "measure.rescheduled", "date": "2025-09-16", "measure": "us-jp-autos-15", "effective_on": "2025-09-16",
-     "source": {"publisher": "Carmichael International", "title": "Updated Implementation Guidance"}},
-    {"type": "measure.revoked", "date": "2025-09-16", "measure": "us-232-autos", "effective_on": "2025-09-16",
-     "source": "illustration only: in the sample, Japan is excepted instead (measure.amended)"},
-    {"type": "talks.opened", "date": "2025-04-11", "track": "us-jp-tariffs", "parties": ["US", "JP"],
-     "title": "US–Japan tariff negotiations", "leads": {"JP": ["Ryosei Akazawa"], "US": ["Scott Bessent"]},
-     "source": {"publisher": "Asahi Shimbun", "title": "Akazawa leaves for U.S. talks", "published_on": "2025-04-16"}},
-    {"type": "talks.round_scheduled", "date": "2025-06-09", "track": "us-jp-tariffs", "round": 6,
-     "starts_on": "2025-06-13", "venue": "Washington", "source": "Caliber.Az"},
-    {"type": "talks.round_held", "date": "2025-06-13", "track": "us-jp-tariffs", "round": 6, "venue": "Washington",
-     "participants": ["Ryosei Akazawa", "Howard Lutnick", "Scott Bessent"], "source": "Japan Times"},
-    {"type": "talks.proposal_submitted", "date": "2025-06-09", "track": "us-jp-tariffs", "proposal": "jp-package",
-     "by": "JP", "items": ["Semiconductors and critical minerals", "Shipbuilding"], "source": "Caliber.Az"},
-    {"type": "talks.proposal_answered", "date": "2025-06-16", "track": "us-jp-tariffs", "proposal": "jp-package",
-     "by": "US", "response": "noted", "source": "illustration only: the sample records no answer"},
-    {"type": "talks.statement", "date": "2025-07-23", "track": "us-jp-tariffs", "speaker": "Ryosei Akazawa",
-     "party": "JP", "text": "The 50% duties on steel and aluminium stay in place under the deal.",
-     "source": "US Africa Online"},
-    {"type": "talks.agreement_reached", "date": "2025-07-22", "track": "us-jp-tariffs",
-     "title": "US–Japan tariff agreement (15% deal)", "terms": ["Reciprocal tariff on Japanese goods set at 15%"],
-     "measures": ["us-reciprocal-jp"], "source": "Reuters via Yomiuri"},
-    {"type": "talks.concluded", "date": "2025-09-04", "track": "us-jp-tariffs",
-     "outcome": "illustration only: the sample leaves the track open", "source": "illustration"},
-    {"type": "summit.scheduled", "date": "2025-06-06", "summit": "g7-2025", "name": "G7 Leaders' Summit",
-     "starts_on": "2025-06-15", "ends_on": "2025-06-17", "venue": "Kananaskis, Alberta, Canada",
-     "tracks": ["us-jp-tariffs"], "source": "Asahi Shimbun"},
-    {"type": "summit.held", "date": "2025-06-16", "summit": "g7-2025", "outcome": "No deal; ministers to continue.",
-     "source": "Yomiuri"},
-    {"type": "ledger.corrected", "id": "0b8c5e0e-6a1e-4c43-9a7f-1d0f3c3f2b10",
-     "target": "11a23219-cd78-4c15-877e-22256188782f", "fields": {"effective_on": "2025-04-09"},
-     "reason": "illustration: follow the reading that the 24% rate never applied", "source": "Asahi Shimbun"},
-    {"type": "ledger.retracted", "target": "0b8c5e0e-6a1e-4c43-9a7f-1d0f3c3f2b10",
-     "reason": "the Federal Register text is clear: the pause began on 2025-04-10", "source": "Federal Register"},
-]
 
 
 # -- types ---------------------------------------------------------------------------------------------
 
 
-def _alias_names() -> dict[int, str]:
-    """id(alias object) → its name in events/common.py, for every ``Annotated`` alias defined there."""
-    return {id(v): k for k, v in vars(common).items() if typing.get_origin(v) is typing.Annotated}
-
-
-def _constraints(metadata: tuple[Any, ...]) -> dict[str, Any]:
-    """ge/le/min_length/max_length/pattern from ``Annotated`` metadata, however pydantic wrapped them."""
-    found: dict[str, Any] = {}
-    for item in metadata:
-        if isinstance(item, FieldInfo):
-            found.update(_constraints(tuple(item.metadata)))
-        elif isinstance(item, StringConstraints):
-            for key in ("min_length", "max_length", "pattern"):
-                if getattr(item, key) is not None:
-                    found[key] = getattr(item, key)
-        elif isinstance(item, (annotated_types.Ge, annotated_types.Le, annotated_types.MinLen,
-                               annotated_types.MaxLen)):
-            found.update({f.name: getattr(item, f.name) for f in dataclasses.fields(item)})
-    return found
-
-
-def _bounds(c: dict[str, Any]) -> str:
-    if "ge" in c and "le" in c:
-        return f" {c['ge']}–{c['le']}"
-    if "ge" in c:
-        return f" ≥ {c['ge']}"
-    if "le" in c:
-        return f" ≤ {c['le']}"
-    return ""
-
-
-def _at_least(c: dict[str, Any]) -> str:
-    least = c.get("min_length")
-    return f", at least {least}" if least else ""
-
-
-def describe(hint: Any, plural: bool = False) -> str:
-    """A reader's name for a field type: ``Products`` → "list of HS prefixes or `*`, at least 1"."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        inner = [a for a in args if a is not type(None)]
-        return " or ".join(describe(a, plural) for a in inner)
-    name = _alias_names().get(id(hint))
-    if name in ALIASES:
-        singular, many = ALIASES[name]
-        c = _constraints(hint.__metadata__)
-        if name == "Rate":
-            return f"{many if plural else singular}{_bounds(c)} (percent)"
-        if singular.startswith("list of"):
-            return singular + _at_least(c)
-        return many if plural else singular
-    if origin is typing.Annotated:
-        base, c = args[0], _constraints(hint.__metadata__)
-        text = describe(base, plural)
-        if typing.get_origin(base) is list:
-            return text + _at_least(c)
-        return text + _bounds(c)
-    if origin is list:
-        return "list of " + describe(args[0], plural=True)
-    if origin is dict:
-        return f"object: {describe(args[0])} → {describe(args[1])}"
-    if origin is typing.Literal:
-        return "one of " + ", ".join(f"`{a}`" for a in args)
-    simple = {int: ("integer", "integers"), str: ("text", "texts"), uuid.UUID: ("event id (UUID)", "event ids"),
-              dt.date: ("date", "dates"), Decimal: ("number", "numbers"), bool: ("true/false", "true/false")}
-    if hint in simple:
-        return simple[hint][plural]
-    if hint is Any:
-        return "any JSON value"
-    if inspect.isclass(hint) and issubclass(hint, BaseModel):
-        return f"[{hint.__name__}](#{hint.__name__.lower()}) object"
-    return getattr(hint, "__name__", str(hint))
-
-
-def _hints(model: type[BaseModel]) -> dict[str, Any]:
-    return typing.get_type_hints(model, include_extras=True)
-
-
-def _description(key: str, name: str, info: FieldInfo) -> str:
-    if info.description:
-        return info.description
-    return FALLBACK.get(f"{key}.{name}") or FALLBACK.get(name, "")
 
 
 def padded(markdown: str) -> str:
@@ -282,16 +55,16 @@ def _cell(text: str) -> str:
 
 
 def field_table(model: type[BaseModel], key: str, names: list[str]) -> str:
-    hints = _hints(model)
+    types = hints(model)
     rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
     for name in names:
         info = model.model_fields[name]
         if name == "type":
             kind = f"`\"{type_name(model)}\"`" if issubclass(model, Envelope) and key != "envelope" else "text"
         else:
-            kind = describe(hints[name])
+            kind = describe(types[name])
         rows.append(f"| `{name}` | {_cell(kind)} | {'yes' if info.is_required() else 'no'} | "
-                    f"{_cell(_description(key, name, info))} |")
+                    f"{_cell(description(key, name, info))} |")
     return "\n".join(rows) + "\n"
 
 
@@ -328,8 +101,8 @@ def codes() -> str:
     """The code rules, with the figures read from the field types."""
     from events.common import country_codes
 
-    rate = _constraints(common.Rate.__metadata__)
-    slug = _constraints(common.Slug.__metadata__)
+    rate = constraints(common.Rate.__metadata__)
+    slug = constraints(common.Slug.__metadata__)
     reserved = ", ".join(f"`{k}` ({v})" for k, v in sorted(common._RESERVED_CODES.items()))
     return padded("\n".join([
         "| kind | rule | examples |",
@@ -363,7 +136,7 @@ def check_examples() -> None:
     """Every type has an example and every example passes its model (cog fails otherwise)."""
     missing = sorted(set(EVENT_TYPES) - {e["type"] for e in EXAMPLES})
     if missing:
-        raise ValueError(f"docs/cog_helpers.py EXAMPLES lacks: {', '.join(missing)}")
+        raise ValueError(f"events/examples.py EXAMPLES lacks: {', '.join(missing)}")
     for example in EXAMPLES:
         parse_event(example)
 

@@ -43,7 +43,16 @@ def _kind(annotation: Any) -> str:
     return "str"
 
 
-_HINT = {"list": "comma-separated list", "dict": "JSON object", "int": "integer", "str": "text"}
+_HOW = {"list": ", comma-separated", "dict": ", as JSON", "int": "", "str": ""}
+
+
+def option_help(type_name: str, model: Any, name: str, kind: str, required: bool) -> str:
+    """``--partners``: "trading partners it applies to; * = all (list of country codes or *, …, comma-separated)"."""
+    from events.fielddocs import describe, hints, meaning
+
+    what = describe(hints(model)[name]) + _HOW[kind]
+    text = f"{meaning(type_name, name)} ({what}){'; required' if required else ''}"
+    return text.replace("`", "")
 
 
 def option_specs(model: Any) -> list[tuple[str, str, bool]]:
@@ -101,7 +110,7 @@ def _make_command(type_name: str, model: Any) -> Any:
     specs = option_specs(model)
     params = []
     for name, kind, required in specs:
-        help_text = f"{_HINT[kind]}{' (required)' if required else ''}"
+        help_text = option_help(type_name, model, name, kind, required)
         params.append(inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[Optional[str], typer.Option("--" + name.replace("_", "-"), help=help_text)],
@@ -141,10 +150,32 @@ def _make_command(type_name: str, model: Any) -> Any:
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__name__ = type_name.replace(".", "_")
-    command.__doc__ = (inspect.getdoc(model) or type_name).replace("``", "") + (
-        f"\n\nExample: ledger append {type_name} " + " ".join(
-            f"--{n.replace('_', '-')} …" for n, _, req in specs if req) + " --source '…'")
+    command.__doc__ = (inspect.getdoc(model) or type_name).replace("``", "") + "\n\n" + example(type_name)
     return command
+
+
+def example(type_name: str) -> str:
+    """A runnable command line for ``type_name`` from the vocabulary's example event (kept unwrapped)."""
+    import shlex
+
+    from events.examples import EXAMPLES
+
+    event = next(e for e in EXAMPLES if e["type"] == type_name)
+    words = ["ledger", "append", type_name]
+    for name, value in event.items():
+        if name in ("type", "id"):  # ids are optional: the store generates one
+            continue
+        if name == "source" and isinstance(value, dict):
+            for part, text in value.items():
+                words += [f"--source-{part.replace('_', '-')}", str(text)]
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            value = json.dumps(value)
+        words += [f"--{name.replace('_', '-')}", str(value)]
+    # "\b" keeps click from re-flowing the line, so it can be copied as is.
+    return "Example:\n\n\b\n" + shlex.join(words)
 
 
 def _read_lines(path: str) -> Iterator[tuple[int | None, Any]]:
