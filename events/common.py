@@ -36,8 +36,8 @@ ALL = "*"
 # ISO 3166 "exceptionally reserved" codes that trade policy needs as actors.
 _RESERVED_CODES = {"EU": "European Union"}
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HS = re.compile(r"^\d{2,10}$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_HS = re.compile(r"^[0-9]{2,10}$")
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +83,16 @@ def _hs_prefix(value: Any) -> str:
     return digits
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    # NUL and other control characters can't be stored in PostgreSQL text and are never meant.
+    if _CONTROL.search(value):
+        raise ValueError("contains a control character")
+    return value
+
+
 def _source(value: Any) -> Any:
     # A plain string is shorthand for {"title": ...}.
     return {"title": value} if isinstance(value, str) else value
@@ -103,8 +113,12 @@ Country = Annotated[str, BeforeValidator(_country)]
 CountryOrAll = Annotated[str, BeforeValidator(_country_or_all)]
 HsPrefix = Annotated[str, BeforeValidator(_hs_prefix)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=100)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_printable)
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(_printable)
+]
 Rate = Annotated[
     Decimal,
     Field(ge=0, le=1000, allow_inf_nan=False, max_digits=12),
@@ -125,7 +139,9 @@ class Source(BaseModel):
 
     publisher: Name | None = None
     title: Text | None = None
-    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] | None = None
+    url: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_printable)
+    ] | None = None
     published_on: IsoDate | None = None
 
     @model_validator(mode="after")

@@ -68,7 +68,8 @@ def lock(session: Session) -> Connection:
     """Start the write transaction holding the ledger's write lock."""
     conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     if conn.dialect.name == "postgresql":
-        conn.execute(text("LOCK TABLE ledger_chain IN EXCLUSIVE MODE"))
+        # ledger_meta, not the log: a writer role then needs no privilege beyond INSERT on the log.
+        conn.execute(text("LOCK TABLE ledger_meta IN EXCLUSIVE MODE"))
     return conn
 
 

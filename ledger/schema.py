@@ -117,20 +117,16 @@ def writer_grants(conn: Connection, role: str) -> list[str]:
     Run them as the ledger's owner after ``ledger init`` (again after an ``init`` that added
     tables). The log tables get SELECT and INSERT only — UPDATE and DELETE are refused by
     permission. The read models get UPDATE and DELETE too, since every append refolds them.
-    TRUNCATE on the log tables is the one odd grant: an append takes ``LOCK TABLE … IN
-    EXCLUSIVE MODE`` on them so writers queue, and before PostgreSQL 17 (whose MAINTAIN
-    privilege suffices) that lock needs UPDATE, DELETE or TRUNCATE; TRUNCATE itself is refused
-    by the append-only trigger. docs/integrity.md explains the trade-off.
+    Writers queue on a lock of ``ledger_meta`` (a read model), so the log needs nothing more.
+    docs/integrity.md explains the trade-off.
     """
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()
     quote = conn.dialect.identifier_preparer.quote
     who, where = quote(role), quote(schema)
     log = ", ".join(f"{where}.{quote(t)}" for t in APPEND_ONLY)
-    lock_grant = "MAINTAIN" if (conn.dialect.server_version_info or (0,)) >= (17,) else "TRUNCATE"
     return [
         f"GRANT USAGE ON SCHEMA {where} TO {who}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {where} TO {who}",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {log} FROM {who}",
-        f"GRANT {lock_grant} ON {log} TO {who}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {where} TO {who}",
     ]

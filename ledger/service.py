@@ -231,6 +231,9 @@ def _parse(line: int | None, value: Any, author: str) -> tuple[int | None, Any]:
 
 def _translate(call: Callable[[], Any]) -> Any:
     """Library and database failures → :class:`LedgerError`, at this edge."""
+    import sqlite3
+
+    import psycopg
     from eventsourcing.persistence import PersistenceError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -238,6 +241,6 @@ def _translate(call: Callable[[], Any]) -> Any:
         return call()
     except LedgerError:
         raise
-    except (PersistenceError, SQLAlchemyError) as exc:
+    except (PersistenceError, SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise StorageError(f"the database refused the write: {first}") from None

@@ -84,13 +84,14 @@ def decode_state(transcoder: Transcoder, state: bytes | memoryview) -> dict[str,
 
 
 class BatchRecorder(SQLAlchemyApplicationRecorder):
-    """The library's recorder (same table, same PostgreSQL table lock and NOTIFY), inserting a batch
-    with one executemany instead of one ORM object per event: imports are several times faster."""
+    """The library's recorder (same table, same NOTIFY), inserting a batch with one executemany
+    instead of one ORM object per event: imports are several times faster."""
 
     def _insert_stored_events(self, session: Session, stored_events: Any, **kwargs: Any) -> Any:
         if not stored_events:
             return []
-        self._lock_table(session)
+        # No `_lock_table` here: every appender already holds the ledger's write lock
+        # (ledger.append.lock), which is what keeps notification ids in commit order.
         table = self.events_record_cls.__table__
         session.execute(insert(table), [
             {"originator_id": e.originator_id, "originator_version": e.originator_version,

@@ -292,21 +292,16 @@ def test_specimens_of_hostile_lines(based: tuple[Cli, Ledger], line: str) -> Non
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-@pytest.mark.xfail(strict=True, reason="Name/Text accept NUL; PostgreSQL text columns (ledger_index.recorded_by) "
-                                       "refuse it and the driver error escapes as an internal error")
 def test_a_nul_in_the_author_is_refused_as_bad_input_on_postgresql(based: tuple[Cli, Ledger]) -> None:
     check_file(*based, json.dumps({**valid_event(0), "recorded_by": "a\u0000b"}) + "\n")
 
 
-@pytest.mark.xfail(strict=True, reason="typed JSON options are decoded with json.loads, whose RecursionError "
-                                       "on deep nesting is not caught")
 def test_deeply_nested_json_in_a_typed_option_is_refused_as_bad_input(based: tuple[Cli, Ledger]) -> None:
     check_typed(*based, ["--date", "2025-03-01", "--measure", "deep", "--imposer", "US", "--partners", "JP",
                          "--products", "8703", "--rate", "1", "--basis", "b",
                          "--source", '{"title": ' + "[" * 3000 + "]" * 3000 + "}"])
 
 
-@pytest.mark.xfail(strict=True, reason="HS prefixes are matched with \\d, which accepts non-ASCII digits")
 def test_an_hs_prefix_in_fullwidth_digits_is_refused(based: tuple[Cli, Ledger]) -> None:
     cli, _ = based
     run = cli.append_lines([{**valid_event(0), "measure": "fullwidth", "products": ["\uff18\uff17\uff10\uff13"]}])

@@ -170,7 +170,7 @@ def test_the_writer_role_is_refused_updates_and_deletes_of_the_log_by_permission
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_the_writer_role_can_neither_truncate_nor_drop_the_triggers(writer: tuple[str, str]) -> None:
     _, url = writer
-    with psycopg.connect(_libpq(url)) as conn, pytest.raises(psycopg.Error, match="append-only"):
+    with psycopg.connect(_libpq(url)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("TRUNCATE ledger_events CASCADE")
     with psycopg.connect(_libpq(url)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("DROP TRIGGER ledger_events_no_change ON ledger_events")
