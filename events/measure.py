@@ -81,7 +81,8 @@ class MeasureAmended(MeasureChange):
 
     @model_validator(mode="after")
     def _changes_something(self) -> MeasureAmended:
-        if all(getattr(self, name) is None for name in AMENDABLE):
+        values = self.__dict__  # plain dict lookups: this runs for every amendment read back
+        if all(values[name] is None for name in AMENDABLE):
             raise ValueError(f"an amendment needs at least one of: {', '.join(AMENDABLE)}")
         return self
 

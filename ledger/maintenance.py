@@ -45,7 +45,7 @@ from ledger.schema import has_append_only
 from ledger.store import LEDGER_STREAM
 from projections.measures import measure_timeline
 from projections.readmodel.tables import OPEN_END, READ_MODELS, ledger_index
-from projections.readmodel.writer import dumps, event_subject, finish, get_meta, index_batch
+from projections.readmodel.writer import dumps, event_subject, finish, get_meta, index_row, insert_rows
 from projections.recorded import Recorded, effective_events
 from projections.shapes import measure_json
 
@@ -69,7 +69,11 @@ def stored(app: Any) -> Iterator[tuple[Any, Recorded]]:
 
 
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
-    """Drop and rebuild every read model from the log in one transaction; return the event count."""
+    """Drop and rebuild every read model from the log in one transaction; return the event count.
+
+    The index is written straight from the stored payloads (they were validated when
+    appended); events are decoded into models once, when their subject is refolded.
+    """
     session = app.recorder.datastore.session_maker()
     try:
         conn = lock(session)
@@ -77,29 +81,37 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
             conn.execute(delete(table))
         corrected: set[str] = set()
         touched: set[tuple[str, str]] = set()
-        batch: list[tuple[Recorded, tuple[str, str]]] = []
+        rows: list[dict[str, Any]] = []
+        payloads: list[dict[str, Any]] = []
         count = 0
 
         def flush() -> None:
-            corrected.update(index_batch(conn, batch))
+            corrected.update(insert_rows(conn, rows, payloads))
             if progress is not None:
-                progress(len(batch))
-            batch.clear()
+                progress(len(rows))
+            rows.clear()
+            payloads.clear()
 
-        for _, rec in stored(app):
-            ev = rec.event
-            if isinstance(ev, CorrectionEvent):
-                if batch:
-                    flush()  # its target must be indexed to know its subject
-                subject = event_subject(conn, ev.target) or ("event", str(ev.target))
-            else:
-                subject = ev.subject_key()
-            batch.append((rec, subject))
-            touched.add(subject)
-            count += 1
-            if len(batch) >= PAGE:
+        start = 1
+        while page := app.recorder.select_notifications(start, PAGE):
+            for n in page:
+                raw = orjson.loads(n.state)
+                payload = raw["event"]
+                field = EVENT_TYPES[payload["type"]].subject
+                if payload["type"] in CORRECTION_TYPES:
+                    if rows:
+                        flush()  # its target must be indexed to know its subject
+                    subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
+                else:
+                    subject = (field, payload[field])
+                rows.append(index_row(n.originator_version, raw["recorded_at"], payload, subject))
+                payloads.append(payload)
+                touched.add(subject)
+                count += 1
+            if len(rows) >= PAGE:
                 flush()
-        if batch:
+            start = page[-1].id + 1
+        if rows:
             flush()
         finish(conn, corrected, touched, count)
         session.commit()

@@ -173,12 +173,53 @@ def _breakpoints(events: Sequence[Recorded]) -> list[dt.date]:
 
 
 def measure_timeline(events: Sequence[Recorded]) -> list[Interval]:
-    """Every distinct state of the measure over valid time, as consecutive intervals."""
+    """Every distinct state of the measure over valid time, as consecutive intervals.
+
+    The same rules as :func:`measure_on`, walked once over the breakpoints in order:
+    each kind of change sits in its own sorted queue and is taken up when its day comes,
+    so a measure with n events costs O(n log n), not n calls of :func:`measure_on`.
+    """
+    if not any(isinstance(r.event, MeasureAnnounced) for r in events):
+        return []
+    ann, _, changes = _split(events)
+
+    def queue(kinds: tuple[type, ...], key: Any) -> list[Any]:
+        return sorted((r for r in changes if isinstance(r.event, kinds)), key=key)
+
+    by_effect = lambda r: (r.event.effective, r.position)  # noqa: E731
+    reschedules = queue((MeasureRescheduled,), lambda r: (r.event.date, r.position))
+    amendments = queue((MeasureAmended,), by_effect)
+    switches = queue((MeasureSuspended, MeasureResumed), by_effect)
+    revoked_from = min((r.event.effective for r in changes if isinstance(r.event, MeasureRevoked)), default=None)
+
+    terms, effective_on = _terms(ann), ann.effective_on
+    suspended, lapse = False, None
+    i_res = i_amd = i_sw = 0
     out: list[Interval] = []
     for day in _breakpoints(events):
-        view = measure_on(events, day)
-        if view is None:
+        if day < ann.date:
             continue
+        while i_res < len(reschedules) and reschedules[i_res].event.date <= day:
+            effective_on = reschedules[i_res].event.effective_on
+            i_res += 1
+        while i_amd < len(amendments) and amendments[i_amd].event.effective <= day:
+            terms = _amend(terms, amendments[i_amd].event)
+            i_amd += 1
+        while i_sw < len(switches) and switches[i_sw].event.effective <= day:
+            change = switches[i_sw].event
+            suspended = isinstance(change, MeasureSuspended)
+            lapse = change.until if isinstance(change, MeasureSuspended) else None
+            i_sw += 1
+        until = None
+        if revoked_from is not None and revoked_from <= day:
+            status = "revoked"
+        elif effective_on is None or effective_on > day:
+            status = "announced"
+        elif suspended and (lapse is None or day < lapse):
+            status, until = "suspended", lapse
+        else:
+            status = "in_force"
+        view = MeasureView(ann.measure, ann.imposer, ann.basis, ann.title, status, terms, ann.date, effective_on, until)
         if out and out[-1].view == view:
             continue
         if out:

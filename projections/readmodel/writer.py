@@ -74,22 +74,30 @@ def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) ->
         cursor.close()
 
 
-def index_row(rec: Recorded, subject: Subject, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    ev = rec.event
-    payload = dumps(data if data is not None else ev.payload())
+def index_row(position: int, recorded_at: str, payload: dict[str, Any], subject: Subject) -> dict[str, Any]:
+    """The index row of a stored event, from its interchange payload (no model needed)."""
+    text = dumps(payload)
+    target = payload.get("target") if payload["type"] in CORRECTION_TYPES else None
     return {
-        "position": rec.position,
-        "event_id": str(rec.id),
-        "type": ev.type,
+        "position": position,
+        "event_id": payload["id"],
+        "type": payload["type"],
         "subject_kind": subject[0],
         "subject": subject[1],
-        "target": str(ev.target) if isinstance(ev, CorrectionEvent) else None,
-        "date": ev.date.isoformat(),
-        "recorded_at": rec.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "recorded_by": rec.recorded_by,
-        "payload": payload,
-        "current": None if isinstance(ev, CorrectionEvent) else payload,
+        "target": target,
+        "date": payload["date"],
+        "recorded_at": recorded_at,
+        "recorded_by": payload.get("recorded_by", ""),
+        "payload": text,
+        "current": None if target is not None else text,
     }
+
+
+def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert index rows and register what they introduce; return the base events corrections are about."""
+    bulk_insert(conn, ledger_index, rows)
+    register_subjects(conn, rows, payloads)
+    return {base_target(conn, row["target"]) for row in rows if row["target"] is not None}
 
 
 def recompute_current(conn: Connection, base_ids: set[str]) -> None:
@@ -143,25 +151,29 @@ def load_subjects(
     return out
 
 
-def introductions(batch: Sequence[tuple[Recorded, Subject]]) -> dict[Subject, int]:
-    """The subjects a batch introduces (openers, proposals), with the position of their first mention."""
-    out: dict[Subject, int] = {}
-    for rec, subject in batch:
-        ev = rec.event
-        if ev.opens:
-            out.setdefault(subject, rec.position)
-        elif isinstance(ev, ProposalSubmitted):
-            out.setdefault(("proposal", f"{ev.track}/{ev.proposal}"), rec.position)
-    return out
+PROPOSAL_TYPE = next(t for t, c in EVENT_TYPES.items() if c is ProposalSubmitted)
 
 
-def register_subjects(conn: Connection, batch: Sequence[tuple[Recorded, Subject]]) -> None:
-    """Record every subject the batch introduces, once, whatever later corrections do.
+def introduction(payload: dict[str, Any], subject: Subject) -> Subject | None:
+    """The subject an event introduces (an opener, or a proposal within its track), if any."""
+    if EVENT_TYPES[payload["type"]].opens:
+        return subject
+    if payload["type"] == PROPOSAL_TYPE:
+        return ("proposal", f"{payload['track']}/{payload['proposal']}")
+    return None
+
+
+def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[dict[str, Any]]) -> None:
+    """Record every subject these index rows introduce, once, whatever later corrections do.
 
     A subject stays introduced even if its opener is retracted: whether a later line
     about it is accepted must not depend on how appends were split into files.
     """
-    new = introductions(batch)
+    new: dict[Subject, int] = {}
+    for row, payload in zip(rows, payloads, strict=True):
+        intro = introduction(payload, (row["subject_kind"], row["subject"]))
+        if intro is not None:
+            new.setdefault(intro, row["position"])
     by_kind: dict[str, list[str]] = {}
     for kind, slug in new:
         by_kind.setdefault(kind, []).append(slug)
@@ -237,10 +249,10 @@ def index_batch(
     conn: Connection, batch: Sequence[tuple[Recorded, Subject]], payloads: Sequence[dict[str, Any]] | None = None
 ) -> set[str]:
     """Insert index rows; return the ids of the base events that corrections in the batch are about."""
-    data = payloads if payloads is not None else [None] * len(batch)
-    bulk_insert(conn, ledger_index, [index_row(rec, subject, d) for (rec, subject), d in zip(batch, data, strict=True)])
-    register_subjects(conn, batch)
-    return {base_target(conn, str(rec.event.target)) for rec, _ in batch if isinstance(rec.event, CorrectionEvent)}
+    data = payloads if payloads is not None else [rec.event.payload() for rec, _ in batch]
+    rows = [index_row(rec.position, rec.recorded_at.astimezone(dt.UTC).isoformat(timespec="microseconds"), d, subject)
+            for (rec, subject), d in zip(batch, data, strict=True)]
+    return insert_rows(conn, rows, data)
 
 
 def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int,
