@@ -106,14 +106,21 @@ class Ledger:
             raise NoLedger(str(path))
         from sqlalchemy import inspect
 
+        from projections.readmodel.tables import SCHEMA_VERSION
+        from projections.readmodel.writer import get_meta
+
         try:
             with self.engine().connect() as conn:
                 present = inspect(conn).has_table("ledger_meta")
+                version = get_meta(conn, "schema_version") if present else None
         except Exception as exc:  # connection refused, bad credentials, ...
             raise StorageError(f"cannot open the ledger at {self.where}: {exc.__class__.__name__}: "
                                f"{str(exc).splitlines()[0]}") from None
         if not present:
             raise NoLedger(self.where)
+        if version != SCHEMA_VERSION:
+            raise LedgerError(f"the ledger at {self.where} has read models of schema {version}, this program "
+                              f"uses {SCHEMA_VERSION}: run `ledger init` to upgrade it (the log is kept)")
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
@@ -133,10 +140,23 @@ class Ledger:
         """Create the store and read models; True if it was created, False if it already existed."""
         from ledger.schema import create_schema
 
+        from ledger.maintenance import rebuild
+        from projections.readmodel.tables import SCHEMA_VERSION
+        from projections.readmodel.writer import get_meta, set_meta
+
         path = sqlite_path(self.url)
         if path is not None and not path.parent.exists():
             raise StorageError(f"directory {path.parent} does not exist")
-        return create_schema(self.app())
+        created = create_schema(self.app())
+        engine = self.app().recorder.datastore.engine
+        with engine.connect() as conn:
+            version = get_meta(conn, "schema_version")
+        if version != SCHEMA_VERSION:
+            # An older ledger: the new tables exist now; refold every read model from the log.
+            rebuild(self.app())
+            with engine.begin() as conn:
+                set_meta(conn, "schema_version", SCHEMA_VERSION)
+        return created
 
     def append(
         self,

@@ -116,4 +116,5 @@ ledger_meta = Table(
 )
 
 READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, summit_tracks)
-SCHEMA_VERSION = "1"
+# Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
+SCHEMA_VERSION = "2"
