@@ -94,17 +94,17 @@ class TestGenerated:
         blank = [f"{key}.{name}" for key, model in [("envelope", Envelope), ("source", Source),
                                                      *EVENT_TYPES.items()]
                  for name, info in model.model_fields.items()
-                 if name != "type" and not helpers._description(key, name, info)]
-        assert not blank, f"give these fields a Field(description=...) (or a FALLBACK in docs/cog_helpers.py): {blank}"
+                 if name != "type" and not helpers.description(key, name, info)]
+        assert not blank, f"give these fields a Field(description=...) (or a MEANINGS entry in events/fielddocs.py): {blank}"
 
     def test_every_field_type_has_a_readable_name(self) -> None:
         from events.registry import EVENT_TYPES
 
         raw = [f"{t}.{name}: {helpers.describe(hint)}" for t, model in EVENT_TYPES.items()
-               for name, hint in helpers._hints(model).items()
+               for name, hint in helpers.hints(model).items()
                if name in model.model_fields and ("typing." in helpers.describe(hint) or "[" in helpers.describe(hint)
                                                   and "](#" not in helpers.describe(hint))]
-        assert not raw, f"docs/cog_helpers.py describe() falls back to a Python type name: {raw}"
+        assert not raw, f"events/fielddocs.py describe() falls back to a Python type name: {raw}"
 
     def test_the_event_examples_append_to_an_empty_ledger(self, tmp_path: Path) -> None:
         from ledger.service import Ledger
