@@ -172,7 +172,8 @@ def check_file(cli: Cli, ledger: Ledger, text: str) -> None:
         assert after == before, output
         assert "nothing was written" in run.stderr
         return
-    sent = [orjson.loads(line) for line in text.splitlines() if line.strip()]
+    # A byte-order mark at the start of the file is dropped, as editors on Windows write one.
+    sent = [orjson.loads(line) for line in text.removeprefix("\ufeff").splitlines() if line.strip()]
     assert after[0] == before[0] + len(sent)
     stored = [orjson.loads(line) for line in ledger.export()][before[0]:]
     for obj, kept in zip(sent, stored, strict=True):
