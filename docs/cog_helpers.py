@@ -103,12 +103,12 @@ def codes() -> str:
 
     rate = constraints(common.Rate.__metadata__)
     slug = constraints(common.Slug.__metadata__)
-    reserved = ", ".join(f"`{k}` ({v})" for k, v in sorted(common._RESERVED_CODES.items()))
+    reserved = ", ".join(f"`{k}` ({v})" for k, v in sorted(common.RESERVED_CODES.items()))
     return padded("\n".join([
         "| kind | rule | examples |",
         "|---|---|---|",
         f"| country code (`imposer`, `partners`, `parties`, `by`, `party`) | ISO 3166-1 alpha-2 from "
-        f"`pycountry` ({len(country_codes()) - len(common._RESERVED_CODES)} codes), plus {reserved}; "
+        f"`pycountry` ({len(country_codes()) - len(common.RESERVED_CODES)} codes), plus {reserved}; "
         "upper case | `US`, `JP`, `EU` |",
         "| all | `\"*\"` in `partners` means every partner, in `products` every good | `[\"*\"]` |",
         "| HS prefix (`products`, `except_products`) | 2–10 digits, as a string; dots are dropped, so "

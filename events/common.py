@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
@@ -32,19 +31,9 @@ from pydantic import (
     model_validator,
 )
 
-ALL = "*"
-# ISO 3166 "exceptionally reserved" codes that trade policy needs as actors.
-_RESERVED_CODES = {"EU": "European Union"}
+from events.codes import ALL, RESERVED_CODES, country_codes, hs_prefix, number  # noqa: F401  (re-exported)
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_HS = re.compile(r"^[0-9]{2,10}$")
-
-
-@lru_cache(maxsize=1)
-def country_codes() -> frozenset[str]:
-    import pycountry  # imported lazily: it loads a JSON database
-
-    return frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(_RESERVED_CODES)
 
 
 def _iso_date(value: Any) -> Any:
@@ -72,17 +61,6 @@ def _country_or_all(value: Any) -> str:
     return ALL if value == ALL else _country(value)
 
 
-def _hs_prefix(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected an HS code prefix as a string like \"8703\", got {value!r}")
-    if value == ALL:
-        return ALL
-    digits = value.replace(".", "").strip()
-    if not _HS.match(digits):
-        raise ValueError(f"{value!r} is not an HS code prefix of 2-10 digits (or \"*\")")
-    return digits
-
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -104,14 +82,10 @@ def _no_duplicates(values: list[Any]) -> list[Any]:
     return values
 
 
-def number(rate: Decimal) -> int | float:
-    return int(rate) if rate == rate.to_integral_value() else float(rate)
-
-
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Country = Annotated[str, BeforeValidator(_country)]
 CountryOrAll = Annotated[str, BeforeValidator(_country_or_all)]
-HsPrefix = Annotated[str, BeforeValidator(_hs_prefix)]
+HsPrefix = Annotated[str, BeforeValidator(hs_prefix)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=100)]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_printable)

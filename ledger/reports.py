@@ -11,11 +11,10 @@ import orjson
 from sqlalchemy import Connection, select
 
 from ledger.errors import BadInput, InputError
+from projections.rates import rate_from_views
 from projections.readmodel import queries
 from projections.readmodel.tables import ledger_chain
-from projections.recorded import effective_events
 from projections.shapes import rate_json, state_json
-from projections.state import by_subject, measures_on, rate_from_views, state_on
 
 PAGE = 1000
 
@@ -74,6 +73,9 @@ def state(conn: Connection, as_of: dt.date, known_at: str | None,
                     if partner is None or _covers(m, partner)]
         negotiations = queries.negotiations_as_of(conn, as_of, imposer, partner)
     else:
+        from projections.recorded import effective_events
+        from projections.state import state_on
+
         view = state_on(effective_events(queries.records(conn, known_at), None), as_of, imposer, partner)
         measures, negotiations = view.measures, view.negotiations
     return state_json(as_of, known_at, measures, negotiations)
@@ -90,6 +92,9 @@ def rate(conn: Connection, partner: str, product: str, as_of: dt.date,
     if known_at is None:
         views = queries.measures_as_of(conn, as_of, imposer, partner, product)
     else:
+        from projections.recorded import effective_events
+        from projections.state import by_subject, measures_on
+
         views = measures_on(by_subject(effective_events(queries.records(conn, known_at))), as_of)
     try:
         chosen, answer = rate_from_views(views, partner, product, imposer)

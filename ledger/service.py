@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from events.errors import InputError
-from events.parse import parse_event
 from ledger.errors import LedgerError, NoLedger, StorageError
 from ledger.storage import create_engine, resolve_url, sqlite_path
 
@@ -104,18 +103,21 @@ class Ledger:
         path = sqlite_path(self.url)
         if path is not None and not path.exists():
             raise NoLedger(str(path))
-        from sqlalchemy import inspect
+        from sqlalchemy.exc import DBAPIError
 
+        from projections.readmodel.queries import get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
-        from projections.readmodel.writer import get_meta
 
+        present = True
         try:
             with self.engine().connect() as conn:
-                present = inspect(conn).has_table("ledger_meta")
-                version = get_meta(conn, "schema_version") if present else None
-        except Exception as exc:  # connection refused, bad credentials, ...
-            raise StorageError(f"cannot open the ledger at {self.where}: {exc.__class__.__name__}: "
-                               f"{str(exc).splitlines()[0]}") from None
+                version = get_meta(conn, "schema_version")
+        except DBAPIError as exc:
+            # No such table (SQLite's OperationalError, PostgreSQL's ProgrammingError): not a ledger yet.
+            if not _missing_table(exc):
+                raise StorageError(f"cannot open the ledger at {self.where}: {exc.__class__.__name__}: "
+                                   f"{str(exc.orig).splitlines()[0] if exc.orig else exc}") from None
+            present = False
         if not present:
             raise NoLedger(self.where)
         if version != SCHEMA_VERSION:
@@ -138,11 +140,11 @@ class Ledger:
 
     def init(self) -> bool:
         """Create the store and read models; True if it was created, False if it already existed."""
-        from ledger.schema import create_schema
-
         from ledger.maintenance import rebuild
+        from ledger.schema import create_schema
+        from projections.readmodel.queries import get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
-        from projections.readmodel.writer import get_meta, set_meta
+        from projections.readmodel.writer import set_meta
 
         path = sqlite_path(self.url)
         if path is not None and not path.parent.exists():
@@ -230,11 +232,17 @@ class Ledger:
             return head(conn)
 
 
+def _missing_table(exc: Any) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
 def _parse(line: int | None, value: Any, author: str) -> tuple[int | None, Any]:
     """``(line, (event, fresh_id))`` or ``(line, errors)``; fills the id and author the store supplies."""
     from uuid import uuid4
 
     from events.errors import BadInput
+    from events.parse import parse_event
 
     if isinstance(value, InputError):
         return line, [value]

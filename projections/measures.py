@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from events.measure import (
@@ -43,35 +42,7 @@ from events.measure import (
     MeasureSuspended,
 )
 from projections.recorded import Recorded
-
-STATUSES = ("announced", "in_force", "suspended", "revoked")
-
-
-@dataclass(frozen=True, slots=True)
-class Terms:
-    rate: Decimal
-    partners: tuple[str, ...]
-    except_partners: tuple[str, ...]
-    products: tuple[str, ...]
-    except_products: tuple[str, ...]
-    not_with: tuple[str, ...]
-    inclusive_of: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MeasureView:
-    """What one measure looked like on one valid date."""
-
-    measure: str
-    imposer: str
-    basis: str
-    title: str | None
-    status: str
-    terms: Terms
-    announced_on: dt.date
-    effective_on: dt.date | None
-    # Only for a suspension: the day it lapses, when one was given.
-    suspended_until: dt.date | None = None
+from projections.views import MeasureView, Terms
 
 
 def _terms(ann: MeasureAnnounced) -> Terms:

@@ -24,12 +24,12 @@ does not count (exceptions, ``not_with``, suspended, not yet in force).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from events.common import ALL
-from projections.measures import MeasureView
+from events.codes import ALL
+from projections.views import MeasureView
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,3 +133,22 @@ def stacked_rate(views: Iterable[MeasureView], partner: str, product: str) -> Ra
         )
     total = sum((c.rate for c in components), Decimal(0))
     return RateAnswer(total, components, excluded)
+
+
+def imposers_naming(views: Iterable[MeasureView]) -> list[str]:
+    return sorted({v.imposer for v in views})
+
+
+def rate_from_views(
+    views: Sequence[MeasureView], partner: str, product: str, imposer: str | None
+) -> tuple[str | None, RateAnswer]:
+    """Pick the imposer (the only one naming the pair when not given) and stack its measures.
+
+    Raises ``LookupError`` listing the candidates when several imposers name the pair.
+    """
+    if imposer is None:
+        candidates = imposers_naming(v for v in views if v.status != "revoked" and names_scope(v, partner, product))
+        if len(candidates) > 1:
+            raise LookupError(candidates)
+        imposer = candidates[0] if candidates else None
+    return imposer, stacked_rate([v for v in views if v.imposer == imposer], partner, product)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from events.common import number
-from projections.measures import MeasureView
-from projections.negotiations import NegotiationView
+from events.codes import number
 from projections.rates import RateAnswer
+from projections.views import MeasureView
+
+if TYPE_CHECKING:  # the read path for rates never loads the event models
+    from projections.negotiations import NegotiationView
 
 
 def _iso(day: dt.date | None) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from projections.measures import MeasureView, measure_on
 from projections.negotiations import NegotiationView, negotiation_on
-from projections.rates import RateAnswer, stacked_rate
+from projections.rates import RateAnswer, rate_from_views
 from projections.recorded import Recorded
 
 Subject = tuple[str, str]
@@ -66,27 +66,6 @@ def state_on(
         if view is not None and keep_negotiation(view.parties, imposer, partner):
             negotiations.append(view)
     return StateView(day, measures, negotiations)
-
-
-def imposers_naming(views: Iterable[MeasureView]) -> list[str]:
-    return sorted({v.imposer for v in views})
-
-
-def rate_from_views(
-    views: Sequence[MeasureView], partner: str, product: str, imposer: str | None
-) -> tuple[str | None, RateAnswer]:
-    """Pick the imposer (the only one naming the pair when not given) and stack its measures.
-
-    Raises ``LookupError`` listing the candidates when several imposers name the pair.
-    """
-    from projections.rates import names_scope
-
-    if imposer is None:
-        candidates = imposers_naming(v for v in views if v.status != "revoked" and names_scope(v, partner, product))
-        if len(candidates) > 1:
-            raise LookupError(candidates)
-        imposer = candidates[0] if candidates else None
-    return imposer, stacked_rate([v for v in views if v.imposer == imposer], partner, product)
 
 
 def rate_on(

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
 
         Example: ledger chart JP 870323 --from 2025-01-01 --to 2025-12-31 --output jp-cars.png
         """
-        from events.common import _hs_prefix
+        from events.codes import hs_prefix
         from ledger.cli.output import message, render
         from ledger.cli.read import _country
         from ledger.service import parse_day, parse_known_at, raise_input
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         _country("partner", partner)
         _country("imposer", imposer)
         try:
-            code = _hs_prefix(product)
+            code = hs_prefix(product)
         except ValueError as exc:
             raise_input("product", str(exc))
         first, last = parse_day("from", start), parse_day("to", end)

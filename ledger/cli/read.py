@@ -25,7 +25,7 @@ HISTORY_COLUMNS = ("position", "date", "type", "subject", "recorded_at", "record
 
 
 def _country(field: str, value: str | None) -> str | None:
-    from events.common import country_codes
+    from events.codes import country_codes
     from ledger.service import raise_input
 
     if value is not None and value not in country_codes():
@@ -115,12 +115,12 @@ def register(app: typer.Typer) -> None:
 
         Example: ledger rate JP 870323 --as-of 2025-06-01 --imposer US
         """
-        from events.common import _hs_prefix
+        from events.codes import hs_prefix
         from ledger.cli.output import console, emit_csv, emit_json, table
         from ledger.service import parse_day, parse_known_at, raise_input
 
         try:
-            code = _hs_prefix(product)
+            code = hs_prefix(product)
         except ValueError as exc:
             raise_input("product", str(exc))
         data = ctx.obj.rate(_country("partner", partner), code, parse_day("as_of", as_of),

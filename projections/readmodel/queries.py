@@ -11,17 +11,27 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from events.common import ALL
-from projections.measures import MeasureView, Terms
-from projections.negotiations import NegotiationView, negotiation_on
-from projections.readmodel.tables import ledger_index, measure_intervals, measure_scope, summit_tracks, track_parties
-from projections.readmodel.writer import load_subjects, record_from_row, subject_records
-from projections.recorded import Recorded
-from projections.state import keep_negotiation
+from events.codes import ALL
+from projections.readmodel.tables import (
+    ledger_index,
+    ledger_meta,
+    measure_intervals,
+    measure_scope,
+    summit_tracks,
+    track_parties,
+)
+from projections.views import MeasureView, Terms
+
+if TYPE_CHECKING:
+    from projections.negotiations import NegotiationView
+    from projections.recorded import Recorded
+
+# Measures are answered from dataclasses rebuilt from rows; only negotiations and replays
+# decode events, so those imports (pydantic models) are made where they are needed.
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -48,6 +58,10 @@ def view_from_json(data: dict[str, Any]) -> MeasureView:
         effective_on=_date(data.get("effective_on")),
         suspended_until=_date(data.get("suspended_until")),
     )
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == key)).scalar()  # type: ignore[no-any-return]
 
 
 def _prefixes(product: str) -> list[str]:
@@ -82,6 +96,10 @@ def measures_as_of(
 def negotiations_as_of(
     conn: Connection, day: dt.date, imposer: str | None = None, partner: str | None = None
 ) -> list[NegotiationView]:
+    from projections.negotiations import negotiation_on
+    from projections.readmodel.writer import load_subjects, subject_records
+    from projections.state import keep_negotiation
+
     tp = track_parties.c
     query = select(tp.track).where(tp.opened_on <= day.isoformat()).distinct()
     for code in (imposer, partner):
@@ -100,6 +118,8 @@ def negotiations_as_of(
 
 def records(conn: Connection, known_at: str | None = None) -> Iterator[Recorded]:
     """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``."""
+    from projections.readmodel.writer import record_from_row
+
     query = select(ledger_index).order_by(ledger_index.c.position)
     if known_at is not None:
         query = query.where(ledger_index.c.recorded_at <= known_at)

@@ -23,6 +23,7 @@ from events.registry import EVENT_TYPES
 from events.summit import SummitScheduled
 from events.talks import ProposalSubmitted, TalksOpened
 from projections.measures import measure_timeline
+from projections.readmodel.queries import get_meta  # noqa: F401  (re-exported for writers)
 from projections.readmodel.tables import (
     OPEN_END,
     ledger_index,
@@ -298,10 +299,6 @@ def refresh_subjects(conn: Connection, touched: Iterable[Subject], fresh: dict[i
 def set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(delete(ledger_meta).where(ledger_meta.c.key == key))
     conn.execute(insert(ledger_meta).values(key=key, value=value))
-
-
-def get_meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == key)).scalar()
 
 
 def event_subject(conn: Connection, event_id: UUID | str) -> Subject | None:

@@ -1,0 +1,40 @@
+"""Codes and numbers without pydantic: what the read path needs to check a country, an HS code or print a rate.
+
+Kept apart from :mod:`events.common` so that ``ledger rate`` can validate its
+arguments without importing the models (start-up time is part of the contract).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+ALL = "*"
+# ISO 3166 "exceptionally reserved" codes that trade policy needs as actors.
+RESERVED_CODES = {"EU": "European Union"}
+
+HS = re.compile(r"^[0-9]{2,10}$")
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    import pycountry  # imported lazily: it loads a JSON database
+
+    return frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(RESERVED_CODES)
+
+
+def hs_prefix(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an HS code prefix as a string like \"8703\", got {value!r}")
+    if value == ALL:
+        return ALL
+    digits = value.replace(".", "").strip()
+    if not HS.match(digits):
+        raise ValueError(f"{value!r} is not an HS code prefix of 2-10 digits (or \"*\")")
+    return digits
+
+
+def number(rate: Decimal) -> int | float:
+    return int(rate) if rate == rate.to_integral_value() else float(rate)
