@@ -42,7 +42,7 @@ from events.registry import EVENT_TYPES
 from ledger.append import GENESIS, link, lock
 from ledger.errors import IntegrityFailure
 from ledger.schema import has_append_only
-from ledger.store import LEDGER_STREAM
+from ledger.store import LEDGER_STREAM, notifications
 from projections.measures import measure_timeline
 from projections.readmodel.tables import OPEN_END, READ_MODELS, ledger_index
 from projections.readmodel.writer import dumps, event_subject, finish, get_meta, index_row, insert_rows
@@ -50,22 +50,6 @@ from projections.recorded import Recorded, effective_events
 from projections.shapes import measure_json
 
 PAGE = 2000
-
-
-def stored(app: Any) -> Iterator[tuple[Any, Recorded]]:
-    """(notification, recorded event) for every stored event, in record order."""
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start, PAGE)
-        if not page:
-            return
-        for n in page:
-            raw = orjson.loads(n.state)
-            payload = raw["event"]
-            event = EVENT_TYPES[payload["type"]].model_validate(payload)
-            yield n, Recorded(n.originator_version, dt.datetime.fromisoformat(raw["recorded_at"]),
-                              payload.get("recorded_by", ""), event)
-        start = page[-1].id + 1
 
 
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
@@ -92,25 +76,22 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
             rows.clear()
             payloads.clear()
 
-        start = 1
-        while page := app.recorder.select_notifications(start, PAGE):
-            for n in page:
-                raw = orjson.loads(n.state)
-                payload = raw["event"]
-                field = EVENT_TYPES[payload["type"]].subject
-                if payload["type"] in CORRECTION_TYPES:
-                    if rows:
-                        flush()  # its target must be indexed to know its subject
-                    subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
-                else:
-                    subject = (field, payload[field])
-                rows.append(index_row(n.originator_version, raw["recorded_at"], payload, subject))
-                payloads.append(payload)
-                touched.add(subject)
-                count += 1
+        for n in notifications(app):
+            raw = orjson.loads(n.state)
+            payload = raw["event"]
+            field = EVENT_TYPES[payload["type"]].subject
+            if payload["type"] in CORRECTION_TYPES:
+                if rows:
+                    flush()  # its target must be indexed to know its subject
+                subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
+            else:
+                subject = (field, payload[field])
+            rows.append(index_row(n.originator_version, raw["recorded_at"], payload, subject))
+            payloads.append(payload)
+            touched.add(subject)
+            count += 1
             if len(rows) >= PAGE:
                 flush()
-            start = page[-1].id + 1
         if rows:
             flush()
         finish(conn, corrected, touched, count)

@@ -47,15 +47,10 @@ def history(conn: Connection, kind: str | None, slug: str | None,
 
 def export(app: Any) -> Iterator[bytes]:
     """Every stored event as one JSON line, in record order (as recorded: corrections are events too)."""
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start, PAGE)
-        if not page:
-            return
-        for notification in page:
-            state = orjson.loads(notification.state)
-            yield orjson.dumps(state["event"]) + b"\n"
-        start = page[-1].id + 1
+    from ledger.store import notifications
+
+    for notification in notifications(app):
+        yield orjson.dumps(orjson.loads(notification.state)["event"]) + b"\n"
 
 
 class AmbiguousImposer(BadInput):

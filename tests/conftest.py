@@ -71,6 +71,14 @@ def pg_schema_url() -> Iterator[str]:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
+def backend_url(backend: str, directory: Path) -> Iterator[str]:
+    """A fresh database on ``backend`` (a file in ``directory``, or a new PostgreSQL schema)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'ledger.db'}"
+    else:
+        yield from pg_schema_url()
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no ledger yet) on each backend."""

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ledger.charting import spread
 from projections.rates import Component, RateAnswer
 from projections.series import change_days, layers, rate_steps
-from tests.conftest import BACKENDS, SAMPLE, Cli, pg_schema_url
+from tests.conftest import BACKENDS, SAMPLE, Cli, backend_url
 from tests.scenario import ev
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -30,10 +30,7 @@ D = dt.date.fromisoformat
 @pytest.fixture(scope="module", params=BACKENDS)
 def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     """The CLI on the sample ledger, loaded once per backend: charting only reads it."""
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('sample') / 'ledger.db'}"])
-    else:
-        urls = pg_schema_url()
+    urls = backend_url(request.param, tmp_path_factory.mktemp("sample"))
     cli = Cli(next(urls))
     assert cli("init").exit_code == 0
     assert cli("append", "--file", str(SAMPLE)).exit_code == 0

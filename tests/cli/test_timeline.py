@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ledger.cli.timeline import describe
-from tests.conftest import BACKENDS, SAMPLE, Cli, pg_schema_url
+from tests.conftest import BACKENDS, SAMPLE, Cli, backend_url
 from tests.scenario import ev
 
 KEYS = {"date", "position", "id", "type", "subject", "description", "detail", "source", "status", "corrections",
@@ -18,10 +18,7 @@ KEYS = {"date", "position", "id", "type", "subject", "description", "detail", "s
 @pytest.fixture(scope="module", params=BACKENDS)
 def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     """The CLI on the sample ledger plus one measure on China, loaded once per backend (read only here)."""
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('sample') / 'ledger.db'}"])
-    else:
-        urls = pg_schema_url()
+    urls = backend_url(request.param, tmp_path_factory.mktemp("sample"))
     cli = Cli(next(urls))
     assert cli("init").exit_code == 0
     assert cli("append", "--file", str(SAMPLE)).exit_code == 0

@@ -95,7 +95,7 @@ class TestGenerated:
                                                      *EVENT_TYPES.items()]
                  for name, info in model.model_fields.items()
                  if name != "type" and not helpers.description(key, name, info)]
-        assert not blank, f"give these fields a Field(description=...) (or a MEANINGS entry in events/fielddocs.py): {blank}"
+        assert not blank, f"give these fields a description (a MEANINGS entry in events/fielddocs.py): {blank}"
 
     def test_every_field_type_has_a_readable_name(self) -> None:
         from events.registry import EVENT_TYPES

@@ -23,7 +23,7 @@ import pytest
 
 from events.parse import parse_event
 from ledger.service import Ledger
-from tests.conftest import BACKENDS, SAMPLE, pg_schema_url
+from tests.conftest import BACKENDS, SAMPLE, backend_url
 
 D = dt.date.fromisoformat
 
@@ -40,10 +40,7 @@ def load(ledger: Ledger) -> Any:
 @pytest.fixture(scope="module", params=BACKENDS)
 def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     """The sample loaded once into a fresh ledger per backend; tests here only read it."""
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('sample') / 'ledger.db'}"])
-    else:
-        urls = pg_schema_url()
+    urls = backend_url(request.param, tmp_path_factory.mktemp("sample"))
     url = next(urls)
     ledger = Ledger(url)
     ledger.init()
