@@ -20,9 +20,20 @@ HS = re.compile(r"^[0-9]{2,10}$")
 
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
-    import pycountry  # imported lazily: it loads a JSON database
+    """ISO 3166-1 alpha-2 codes from pycountry's database, plus the reserved codes above.
 
-    return frozenset(c.alpha_2 for c in pycountry.countries) | frozenset(RESERVED_CODES)
+    The JSON file is read directly: building pycountry's objects costs ~40 ms, a tenth of a
+    read command's start-up budget.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    import orjson
+
+    spec = importlib.util.find_spec("pycountry")
+    assert spec is not None and spec.origin is not None, "pycountry is a dependency"
+    data = orjson.loads((Path(spec.origin).parent / "databases" / "iso3166-1.json").read_bytes())
+    return frozenset(entry["alpha_2"] for entry in data["3166-1"]) | frozenset(RESERVED_CODES)
 
 
 def hs_prefix(value: Any) -> str:

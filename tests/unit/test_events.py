@@ -241,3 +241,11 @@ def test_leads_must_be_parties() -> None:
     obj = {"type": "talks.opened", "date": "2025-04-11", "source": "s", "track": "t", "parties": ["US", "JP"],
            "leads": {"CN": ["Someone"]}}
     assert [e.field for e in errors_of(obj)] == ["leads"]
+
+
+def test_country_codes_are_pycountrys_alpha_2_codes_plus_the_reserved_ones() -> None:
+    import pycountry
+
+    from events.codes import RESERVED_CODES, country_codes
+
+    assert country_codes() == {c.alpha_2 for c in pycountry.countries} | set(RESERVED_CODES)
