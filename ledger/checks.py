@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
@@ -38,21 +39,25 @@ class Known:
 
     type: str
     subject: Subject
-    content: str
     payload: dict[str, Any]
     # The event as it reads after the corrections recorded so far (None once retracted).
     current: dict[str, Any] | None = None
 
+    @property
+    def content(self) -> bytes:
+        # Computed only when an id comes up again: most never do.
+        return comparable(self.payload)
 
-def comparable(payload: dict[str, Any]) -> str:
+
+def comparable(payload: dict[str, Any]) -> bytes:
     """Content that decides whether a re-appended event is 'the same': everything but the author."""
-    return json.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, sort_keys=True)
+    return orjson.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, option=orjson.OPT_SORT_KEYS)
 
 
 def _known(row: Any) -> Known:
     payload = json.loads(row.payload)
     current = json.loads(row.current) if row.current is not None else None
-    return Known(row.type, (row.subject_kind, row.subject), comparable(payload), payload, current)
+    return Known(row.type, (row.subject_kind, row.subject), payload, current)
 
 
 class Checker:
@@ -152,7 +157,7 @@ class Checker:
     def register_id(self, event: Envelope, subject: Subject) -> None:
         payload = event.payload()
         current = None if isinstance(event, CorrectionEvent) else payload
-        self.ids[str(event.id)] = Known(event.type, subject, comparable(payload), payload, current)
+        self.ids[str(event.id)] = Known(event.type, subject, payload, current)
 
     def _register(self, event: Envelope, subject: Subject) -> None:
         kind, slug = subject

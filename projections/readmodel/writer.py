@@ -10,7 +10,6 @@ only — so the cost follows the subject's history, never the ledger's.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -47,12 +46,12 @@ def dumps(obj: Any) -> str:
 
 
 def record_from_row(row: Any, column: str = "current") -> Recorded:
-    payload = json.loads(getattr(row, column))
+    # pydantic parses the JSON text itself (in Rust): no json.loads, no intermediate dict.
     return Recorded(
         position=row.position,
         recorded_at=dt.datetime.fromisoformat(row.recorded_at),
         recorded_by=row.recorded_by,
-        event=EVENT_TYPES[payload["type"]].model_validate(payload),
+        event=EVENT_TYPES[row.type].model_validate_json(getattr(row, column)),
     )
 
 
@@ -142,7 +141,7 @@ def load_subjects(
     for i in range(0, len(slugs), 500):
         part = list(slugs[i : i + 500])
         rows = conn.execute(
-            select(c.position, c.subject, c.recorded_at, c.recorded_by, c.current)
+            select(c.position, c.type, c.subject, c.recorded_at, c.recorded_by, c.current)
             .where(c.subject_kind == kind, c.subject.in_(part), c.current.is_not(None))
             .order_by(c.position)
         )
@@ -152,6 +151,7 @@ def load_subjects(
     return out
 
 
+REFOLD_SLICE = 500
 PROPOSAL_TYPE = next(t for t, c in EVENT_TYPES.items() if c is ProposalSubmitted)
 
 
@@ -260,20 +260,40 @@ def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], po
            fresh: dict[int, Recorded] | None = None) -> None:
     """Apply corrections to their targets, refold the touched subjects, note the position reached."""
     recompute_current(conn, corrected)
-    if corrected and fresh:
-        # A fresh event corrected in its own batch must be read back with the correction applied.
-        fresh = {p: r for p, r in fresh.items() if str(r.id) not in corrected}
+    refold(conn, touched, position, fresh)
+
+
+def refold(conn: Connection, touched: Iterable[Subject], position: int,
+           fresh: dict[int, Recorded] | None = None) -> None:
+    """Refold the touched subjects and note the position the read models now reflect.
+
+    ``fresh`` must hold only events that no correction has changed since they were written.
+    """
     refresh_subjects(conn, touched, fresh)
     set_meta(conn, "position", str(position))
+
+
+def index_and_correct(
+    conn: Connection, batch: Sequence[tuple[Recorded, Subject]], payloads: Sequence[dict[str, Any]] | None = None
+) -> set[str]:
+    """Index a batch of newly stored events and apply its corrections; return the corrected event ids.
+
+    The subjects the batch touches are refolded later, once per append (:func:`refold`):
+    checks of later lines read the index and ``subjects``, never the folded intervals.
+    """
+    corrected = index_batch(conn, batch, payloads)
+    recompute_current(conn, corrected)
+    return corrected
 
 
 def apply_batch(
     conn: Connection, batch: Sequence[tuple[Recorded, Subject]], payloads: Sequence[dict[str, Any]] | None = None
 ) -> None:
     """Index a batch of newly stored events and refold every subject it touches."""
-    corrected = index_batch(conn, batch, payloads)
-    fresh = {rec.position: rec for rec, _ in batch if not isinstance(rec.event, CorrectionEvent)}
-    finish(conn, corrected, {subject for _, subject in batch}, batch[-1][0].position, fresh)
+    corrected = index_and_correct(conn, batch, payloads)
+    fresh = {rec.position: rec for rec, _ in batch
+             if not isinstance(rec.event, CorrectionEvent) and str(rec.id) not in corrected}
+    refold(conn, {subject for _, subject in batch}, batch[-1][0].position, fresh)
 
 
 def base_target(conn: Connection, event_id: str) -> str:
@@ -292,8 +312,10 @@ def refresh_subjects(conn: Connection, touched: Iterable[Subject], fresh: dict[i
         by_kind.setdefault(kind, []).append(slug)
     for kind, slugs in by_kind.items():
         refresh = _REFRESH.get(kind)
-        if refresh is not None:
-            refresh(conn, load_subjects(conn, kind, slugs, fresh), slugs)
+        # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
+        for i in range(0, len(slugs), REFOLD_SLICE) if refresh is not None else ():
+            part = slugs[i : i + REFOLD_SLICE]
+            refresh(conn, load_subjects(conn, kind, part, fresh), part)  # type: ignore[misc]
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

@@ -173,7 +173,9 @@ def check_file(cli: Cli, ledger: Ledger, text: str) -> None:
         assert "nothing was written" in run.stderr
         return
     # A byte-order mark at the start of the file is dropped, as editors on Windows write one.
-    sent = [orjson.loads(line) for line in text.removeprefix("\ufeff").splitlines() if line.strip()]
+    # Lines end at "\n" only, as the reader splits them (str.splitlines would also split at U+0085 etc.).
+    lines = text.removeprefix("\ufeff").split("\n")
+    sent = [orjson.loads(line) for line in lines if line.strip(" \t\r\n\f\v")]
     assert after[0] == before[0] + len(sent)
     stored = [orjson.loads(line) for line in ledger.export()][before[0]:]
     for obj, kept in zip(sent, stored, strict=True):
