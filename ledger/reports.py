@@ -21,9 +21,10 @@ PAGE = 1000
 
 def history(conn: Connection, kind: str | None, slug: str | None,
             since: dt.date | None, until: dt.date | None) -> list[dict[str, Any]]:
-    corrections = queries.corrections_by_target(conn)
+    rows = queries.history_rows(conn, kind, slug, since, until)
+    corrections = queries.corrections_by_target(conn, [row.event_id for row in rows])
     out = []
-    for row in queries.history_rows(conn, kind, slug, since, until):
+    for row in rows:
         payload = json.loads(row.payload)
         entry = {
             "position": row.position,

@@ -232,6 +232,14 @@ class Ledger:
             return head(conn)
 
 
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    """psycopg's base error, if psycopg was loaded (only PostgreSQL ledgers load it)."""
+    import sys
+
+    psycopg = sys.modules.get("psycopg")
+    return (psycopg.Error,) if psycopg is not None else ()
+
+
 def _missing_table(exc: Any) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "no such table" in text or ("relation" in text and "does not exist" in text)
@@ -261,7 +269,6 @@ def _translate(call: Callable[[], Any]) -> Any:
     """Library and database failures → :class:`LedgerError`, at this edge."""
     import sqlite3
 
-    import psycopg
     from eventsourcing.persistence import PersistenceError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -269,6 +276,8 @@ def _translate(call: Callable[[], Any]) -> Any:
         return call()
     except LedgerError:
         raise
-    except (PersistenceError, SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:
+    except Exception as exc:
+        if not isinstance(exc, (PersistenceError, SQLAlchemyError, sqlite3.Error, *_driver_errors())):
+            raise
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise StorageError(f"the database refused the write: {first}") from None

@@ -22,6 +22,7 @@ from projections.readmodel.tables import (
     measure_intervals,
     measure_scope,
     summit_tracks,
+    track_pairs,
     track_parties,
 )
 from projections.views import MeasureView, Terms
@@ -100,12 +101,16 @@ def negotiations_as_of(
     from projections.readmodel.writer import load_subjects, subject_records
     from projections.state import keep_negotiation
 
-    tp = track_parties.c
-    query = select(tp.track).where(tp.opened_on <= day.isoformat()).distinct()
-    for code in (imposer, partner):
-        if code is not None:
-            query = query.where(tp.track.in_(select(tp.track).where(tp.party == code)))
-    tracks = sorted(conn.execute(query).scalars())
+    iso = day.isoformat()
+    if imposer is not None and partner is not None and imposer != partner:
+        tq = track_pairs.c
+        query = select(tq.track).where(tq.party == imposer, tq.other == partner, tq.opened_on <= iso)
+    else:
+        tp = track_parties.c
+        query = select(tp.track).where(tp.opened_on <= iso).distinct()
+        if imposer or partner:
+            query = query.where(tp.party == (imposer or partner))
+    tracks = sorted(set(conn.execute(query).scalars()))
     out = []
     for slug in tracks:
         linked = conn.execute(select(summit_tracks.c.summit).where(summit_tracks.c.track == slug)).scalars().all()
@@ -145,10 +150,12 @@ def history_rows(
     return list(conn.execute(query).all())
 
 
-def corrections_by_target(conn: Connection) -> dict[str, list[int]]:
+def corrections_by_target(conn: Connection, event_ids: list[str]) -> dict[str, list[int]]:
+    """Positions of the corrections (and retractions) of each of ``event_ids``."""
     out: dict[str, list[int]] = {}
-    for target, position in conn.execute(
-        select(ledger_index.c.target, ledger_index.c.position).where(ledger_index.c.target.is_not(None))
-    ):
-        out.setdefault(target, []).append(position)
+    c = ledger_index.c
+    for i in range(0, len(event_ids), 500):
+        query = select(c.target, c.position).where(c.target.in_(event_ids[i : i + 500])).order_by(c.position)
+        for target, position in conn.execute(query):
+            out.setdefault(target, []).append(position)
     return out

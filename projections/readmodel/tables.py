@@ -90,6 +90,19 @@ track_parties = Table(
     Index("ix_track_parties_track", "track"),
 )
 
+# Ordered pairs of parties per track: "talks between US and JP" is one index lookup, however
+# many tracks either country has with others.
+track_pairs = Table(
+    "track_pairs",
+    metadata,
+    Column("track", String(100), nullable=False),
+    Column("party", String(2), nullable=False),
+    Column("other", String(2), nullable=False),
+    Column("opened_on", String(10), nullable=False),
+    Index("ix_track_pairs_pair", "party", "other", "opened_on"),
+    Index("ix_track_pairs_track", "track"),
+)
+
 summit_tracks = Table(
     "summit_tracks",
     metadata,
@@ -115,6 +128,6 @@ ledger_meta = Table(
     Column("value", Text, nullable=False),
 )
 
-READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, summit_tracks)
+READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, track_pairs, summit_tracks)
 # Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"

@@ -31,6 +31,7 @@ from projections.readmodel.tables import (
     measure_scope,
     subjects,
     summit_tracks,
+    track_pairs,
     track_parties,
 )
 from projections.recorded import Recorded, effective_events
@@ -221,15 +222,21 @@ def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs
 
 def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
     parties: list[dict[str, Any]] = []
+    pairs: list[dict[str, Any]] = []
     _delete_where_in(conn, track_parties.c.track, slugs)
+    _delete_where_in(conn, track_pairs.c.track, slugs)
     for slug in slugs:
         records = groups.get(slug, [])
         opened = next((r for r in records if isinstance(r.event, TalksOpened)), None)
         if opened is not None:
             ev = opened.event
             assert isinstance(ev, TalksOpened)
-            parties.extend({"track": slug, "party": p, "opened_on": ev.date.isoformat()} for p in ev.parties)
+            day = ev.date.isoformat()
+            parties.extend({"track": slug, "party": p, "opened_on": day} for p in ev.parties)
+            pairs.extend({"track": slug, "party": p, "other": o, "opened_on": day}
+                         for p in ev.parties for o in ev.parties if p != o)
     bulk_insert(conn, track_parties, parties)
+    bulk_insert(conn, track_pairs, pairs)
 
 
 def _refresh_summits(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
