@@ -30,22 +30,11 @@ from typing import Any
 from events.common import number
 from events.summit import SummitHeld, SummitScheduled
 from events.talks import AgreementReached, RoundHeld, TalksConcluded, TalksOpened
-from projections.rates import RateAnswer
+from projections.rates import Component, RateAnswer
 from projections.recorded import Recorded
 
 # The duty everything else stacks on goes at the bottom of a stacked chart.
 BOTTOM_BASES = ("MFN",)
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One measure's contribution during a step."""
-
-    measure: str
-    basis: str
-    rate: Decimal  # what it adds
-    listed_rate: Decimal
-    reduced_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +44,7 @@ class Step:
     start: dt.date
     end: dt.date
     rate: Decimal
-    parts: tuple[Part, ...]
+    parts: tuple[Component, ...]  # what each measure adds during the step
     imposer: str | None = None
 
     @property
@@ -115,8 +104,8 @@ def change_days(candidates: Iterable[dt.date], start: dt.date, end: dt.date) -> 
     return [start, *sorted({d for d in candidates if start < d <= end})]
 
 
-def _parts(answer: RateAnswer) -> tuple[Part, ...]:
-    return tuple(Part(c.measure, c.basis, c.rate, c.listed_rate, tuple(c.reduced_by)) for c in answer.components)
+def _parts(answer: RateAnswer) -> tuple[Component, ...]:
+    return tuple(answer.components)
 
 
 def rate_steps(answers: Sequence[tuple[dt.date, str | None, RateAnswer]], end: dt.date) -> list[Step]:
