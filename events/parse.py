@@ -28,6 +28,8 @@ def _message(error: Any) -> str:
             msg = msg[len(prefix) :]
     if error["type"] == "extra_forbidden":
         msg = "is not a field of this event type"
+    elif error["type"] == "missing":
+        msg = "is required but missing"
     return msg
 
 

@@ -134,12 +134,18 @@ def _make_command(type_name: str, model: Any) -> Any:
     kinds = {name: kind for name, kind, _ in specs}
 
     def command(**values: Any) -> None:
+        from events.errors import BadInput
+
         ctx = values.pop("ctx")
-        source = _source(values)
         obj: dict[str, Any] = {"type": type_name}
-        for name, raw in values.items():
-            if raw is not None:
-                obj[name] = _convert(kinds[name], name, raw)
+        try:
+            source = _source(values)
+            for name, raw in values.items():
+                if raw is not None:
+                    obj[name] = _convert(kinds[name], name, raw)
+        except BadInput as exc:
+            exc.nothing_written = True  # type: ignore[attr-defined]
+            raise
         if source is not None:
             obj["source"] = source
         ledger = ctx.obj
