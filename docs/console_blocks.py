@@ -363,14 +363,10 @@ def _child(conn: socket.socket) -> None:
         # As PYTHONUNBUFFERED=1 sets them up: an unbuffered binary layer under a write-through text layer.
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", write_through=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", write_through=True)
-        sys.argv = ["ledger", *argv]
-        from ledger.cli import main as ledger_main
+        from ledger.cli import run
 
         try:
-            ledger_main()
-            status = 0
-        except SystemExit as exc:
-            status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            status = run(list(argv))
         finally:
             for stream in (sys.stdout, sys.stderr):
                 with suppress(OSError):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterator
-from typing import Any
 
 from events import correction, measure, summit, talks  # noqa: F401  (registers the families)
 from events.common import Envelope
@@ -47,10 +46,3 @@ OPENERS: dict[str, str] = {c.subject: t for t, c in EVENT_TYPES.items() if c.ope
 
 def type_name(cls: type[Envelope]) -> str:
     return _type_name(cls)
-
-
-def event_class(type_: Any) -> type[Envelope]:
-    """The model for ``type_``; ``KeyError`` with the known types when there is none."""
-    if not isinstance(type_, str) or type_ not in EVENT_TYPES:
-        raise KeyError(type_)
-    return EVENT_TYPES[type_]

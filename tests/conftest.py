@@ -118,20 +118,14 @@ class Cli:
         self.url = url
 
     def __call__(self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Run:
-        from ledger.cli import main
+        from ledger.cli import run
 
         runner = CliRunner()
         environment = {"LEDGER_AUTHOR": "tester", "COLUMNS": "200", **(env or {})}
         with runner.isolation(input=input, env=environment) as (out, err, _):
-            argv = sys.argv
-            sys.argv = ["ledger", "--db", self.url, *args]
             try:
-                main()
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                code = run(["--db", self.url, *args])
             finally:
-                sys.argv = argv
                 sys.stdout.flush()
                 sys.stderr.flush()
             return Run(code, out.getvalue().decode(), err.getvalue().decode())

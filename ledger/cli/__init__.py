@@ -45,6 +45,19 @@ chart.register(app)
 timeline.register(app)
 
 
+def run(argv: list[str]) -> int:
+    """Run ``ledger ARGV`` in this process and return its exit status (for tests and doc runners)."""
+    saved = sys.argv
+    sys.argv = ["ledger", *argv]
+    try:
+        main()
+        return 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = saved
+
+
 def main() -> None:
     """Run the CLI; errors become one line on stderr and an exit status (2 for bad input)."""
     from events.errors import BadInput, LedgerError

@@ -293,16 +293,6 @@ def index_and_correct(
     return corrected
 
 
-def apply_batch(
-    conn: Connection, batch: Sequence[tuple[Recorded, Subject]], payloads: Sequence[dict[str, Any]] | None = None
-) -> None:
-    """Index a batch of newly stored events and refold every subject it touches."""
-    corrected = index_and_correct(conn, batch, payloads)
-    fresh = {rec.position: rec for rec, _ in batch
-             if not isinstance(rec.event, CorrectionEvent) and str(rec.id) not in corrected}
-    refold(conn, {subject for _, subject in batch}, batch[-1][0].position, fresh)
-
-
 def base_target(conn: Connection, event_id: str) -> str:
     """The non-correction event a correction (or a retraction of one) is ultimately about."""
     c = ledger_index.c
