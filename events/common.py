@@ -3,8 +3,14 @@
 Validation lives here, once, so the JSON reader, the typed CLI options and the
 docs all inherit the same rules. For example::
 
-    >>> from events.common import Envelope
-    >>> Country  # "JP" passes, "XX" and "jp" are refused with a message naming the field
+    >>> from pydantic import TypeAdapter
+    >>> TypeAdapter(Country).validate_python("JP")
+    'JP'
+    >>> TypeAdapter(Country).validate_python("jp")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for function-before[_country(), str]
+    ...
 
 Codes are ISO 3166-1 alpha-2 from `pycountry` (plus ``EU``, which ISO reserves
 exceptionally for the European Union because trade measures are imposed by it),
@@ -106,6 +112,10 @@ Names = Annotated[list[Name], Field(max_length=1000)]
 Texts = Annotated[list[Text], Field(min_length=1, max_length=1000)]
 
 
+# What an event is about: ``("measure", "us-232-autos")``, ``("track", "us-jp-tariffs")``.
+Subject = tuple[str, str]
+
+
 class Source(BaseModel):
     """Where a development was reported: at least a publisher or a title."""
 
@@ -145,7 +155,7 @@ class Envelope(BaseModel):
     recorded_by: Name | None = None
     note: Text | None = None
 
-    def subject_key(self) -> tuple[str, str]:
+    def subject_key(self) -> Subject:
         """``("measure", "us-232-autos")``: the thing this event is about."""
         return self.subject, str(getattr(self, self.subject))
 

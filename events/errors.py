@@ -26,8 +26,13 @@ class InputError:
 
 
 class BadInput(LedgerError):
-    """One or more input errors; nothing was written."""
+    """One or more input errors.
 
-    def __init__(self, errors: list[InputError]):
+    ``nothing_written`` is set where a write was refused whole (an append): the CLI
+    then says so, so a user knows the ledger did not change.
+    """
+
+    def __init__(self, errors: list[InputError], nothing_written: bool = False):
         self.errors = errors
+        self.nothing_written = nothing_written
         super().__init__(str(errors[0]) if errors else "bad input")

@@ -43,6 +43,9 @@ EVENT_TYPES: dict[str, type[Envelope]] = {_type_name(c): c for c in _concrete()}
 # Which event types introduce a subject that later events refer to.
 OPENERS: dict[str, str] = {c.subject: t for t, c in EVENT_TYPES.items() if c.opens}
 
+# The event types that correct or retract another event (their subject is the event they target).
+CORRECTION_TYPES: frozenset[str] = frozenset(t for t, c in EVENT_TYPES.items() if c.subject == "target")
+
 
 def type_name(cls: type[Envelope]) -> str:
     return _type_name(cls)

@@ -17,7 +17,6 @@ order and record time agree: ``--known-at`` cuts the log at a prefix.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,35 +27,36 @@ from sqlalchemy.orm import Session
 from events.common import Envelope
 from events.correction import CorrectionEvent
 from events.errors import BadInput, InputError
+from ledger.chain import GENESIS, link
 from ledger.checks import Checker
 from ledger.store import LEDGER_STREAM, Entry, LedgerApplication
 from projections.readmodel.tables import ledger_chain, ledger_index
 from projections.readmodel.writer import bulk_insert, index_and_correct, refold
 from projections.recorded import Recorded
 
-GENESIS = "0" * 64
 CHUNK = 2000
 FRESH_LIMIT = 50_000
 ANALYZE_AFTER = 5_000
 MAX_ERRORS = 50
 
 
-def link(previous: str, topic: str, state: bytes) -> str:
-    """One chain link: covers the previous link and the stored event's bytes."""
-    h = hashlib.sha256(previous.encode())
-    h.update(b"\n" + topic.encode() + b"\n")
-    h.update(state)
-    return h.hexdigest()
-
-
-@dataclass
+@dataclass(frozen=True, slots=True)
 class AppendResult:
+    """What an append did: how many events were stored, at which positions, and the new head digest.
+
+    ``duplicates`` counts events already in the ledger with the same id and content (a no-op).
+    """
+
     appended: int
     duplicates: int
     first_position: int | None
     last_position: int | None
     head: str
     last_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"appended": self.appended, "duplicates": self.duplicates, "first_position": self.first_position,
+                "last_position": self.last_position, "head": self.head, "last_id": self.last_id}
 
 
 @dataclass

@@ -1,10 +1,7 @@
-"""``ledger chart``: gather the stacked rate over a date range, and draw it as a step chart.
+"""``ledger chart``: draw a rate series (``Ledger.rate_series``) as a step chart.
 
-Gathering reads the ledger once: the dates on which some measure of the imposer
-changes (the ``valid_from`` of its read-model intervals, or of a replay cut at
-``--known-at``), the rate at each of them, and the events of the tracks between
-imposer and partner. Drawing uses matplotlib through its object API (no pyplot,
-no global backend): one coloured band per measure, stacked (MFN at the bottom),
+Drawing uses matplotlib through its object API (no pyplot, no global backend):
+one coloured band per measure, stacked (MFN at the bottom),
 the total as a black step line, and the negotiation milestones as vertical
 lines labelled in a strip above the plot. ``.html`` wraps the SVG with tables
 of the same numbers. matplotlib is imported only here, and only by the command.
@@ -21,111 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from events.common import number
-from projections.series import Milestone, RateSeries, Step, change_days, milestones, rate_steps
+from events.codes import number
+from projections.series import Milestone, RateSeries, Step
 
 FORMATS = ("png", "svg", "html")
-
-
-# -- gathering ------------------------------------------------------------------------------
-
-
-def rate_series(ledger: Any, partner: str, product: str, start: dt.date, end: dt.date,
-                imposer: str | None = None, known_at: str | None = None) -> RateSeries:
-    """The rate of ``partner``'s ``product`` on every change date in ``[start, end]``, and the milestones."""
-    from ledger.reports import AmbiguousImposer
-    from projections.rates import RateAnswer
-    from projections.readmodel import queries
-    from projections.recorded import effective_events
-    from projections.state import by_subject, measures_on, rate_from_views
-
-    answers: list[tuple[dt.date, str | None, RateAnswer]] = []
-    with ledger.reading() as conn:
-        groups = None
-        if known_at is None:
-            days = change_days(_interval_starts(conn, imposer, partner, product, start, end), start, end)
-            views_on = lambda day: queries.measures_as_of(conn, day, imposer, partner, product)  # noqa: E731
-        else:
-            groups = by_subject(effective_events(queries.records(conn, known_at)))
-            days = change_days(_replay_starts(groups, imposer), start, end)
-            views_on = lambda day: measures_on(groups, day)  # noqa: E731
-        for day in days:
-            try:
-                chosen, answer = rate_from_views(views_on(day), partner, product, imposer)
-            except LookupError as exc:
-                raise AmbiguousImposer(exc.args[0]) from None
-            answers.append((day, chosen, answer))
-        steps = rate_steps(answers, end)
-        named = imposer or _only([s.imposer for s in steps])
-        if groups is None:
-            tracks, summits = _negotiation_events(conn, named, partner)
-        else:
-            tracks = {slug: evs for (kind, slug), evs in groups.items()
-                      if kind == "track" and _parties_include(evs, named, partner)}
-            summits = {slug: evs for (kind, slug), evs in groups.items() if kind == "summit"}
-    return RateSeries(partner, product, named, start, end, known_at, steps, milestones(tracks, summits, start, end))
-
-
-def _only(imposers: Sequence[str | None]) -> str | None:
-    found = sorted({i for i in imposers if i is not None})
-    return found[0] if len(found) == 1 else None
-
-
-def _parties_include(events: Sequence[Any], imposer: str | None, partner: str) -> bool:
-    from events.talks import TalksOpened
-
-    opened = next((r.event for r in events if isinstance(r.event, TalksOpened)), None)
-    return opened is not None and all(c in opened.parties for c in (imposer, partner) if c is not None)
-
-
-def _interval_starts(conn: Any, imposer: str | None, partner: str, product: str, start: dt.date,
-                     end: dt.date) -> list[dt.date]:
-    # The rate can only change where the interval of a measure that could name the pair starts.
-    from sqlalchemy import select
-
-    from events.common import ALL
-    from projections.readmodel.queries import _prefixes
-    from projections.readmodel.tables import measure_intervals, measure_scope
-
-    mi, ms = measure_intervals.c, measure_scope.c
-    query = select(mi.valid_from).distinct().where(mi.valid_from > start.isoformat(),
-                                                   mi.valid_from <= end.isoformat())
-    if imposer is not None:
-        query = query.where(mi.imposer == imposer)
-    for axis, values in (("p", [ALL, partner]), ("h", _prefixes(product))):
-        query = query.where(mi.measure.in_(select(ms.measure).where(ms.axis == axis, ms.value.in_(values))))
-    return [dt.date.fromisoformat(v) for v in conn.execute(query).scalars()]
-
-
-def _replay_starts(groups: dict[tuple[str, str], list[Any]], imposer: str | None) -> list[dt.date]:
-    from projections.measures import measure_timeline
-
-    days = []
-    for (kind, _), records in groups.items():
-        if kind != "measure":
-            continue
-        for interval in measure_timeline(records):
-            if imposer is None or interval.view.imposer == imposer:
-                days.append(interval.valid_from)
-    return days
-
-
-def _negotiation_events(conn: Any, imposer: str | None,
-                        partner: str) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-    """The events of the tracks between ``imposer`` and ``partner``, and of the summits that name them."""
-    from sqlalchemy import select
-
-    from projections.readmodel.tables import summit_tracks, track_parties
-    from projections.readmodel.writer import load_subjects
-
-    tp, st = track_parties.c, summit_tracks.c
-    query = select(tp.track).distinct()
-    for code in (imposer, partner):
-        if code is not None:
-            query = query.where(tp.track.in_(select(tp.track).where(tp.party == code)))
-    tracks = sorted(conn.execute(query).scalars())
-    linked = sorted(set(conn.execute(select(st.summit).where(st.track.in_(tracks))).scalars())) if tracks else []
-    return load_subjects(conn, "track", tracks), load_subjects(conn, "summit", linked)
 
 
 # -- drawing --------------------------------------------------------------------------------

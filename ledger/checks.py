@@ -18,16 +18,16 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
-from events.common import Envelope
+from events.common import Envelope, Subject
 from events.correction import Corrected, CorrectionEvent
 from events.errors import InputError
 from events.parse import validation_errors
-from events.registry import EVENT_TYPES, OPENERS
+from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS
 from events.summit import SummitScheduled
 from events.talks import ProposalAnswered, ProposalSubmitted
+from projections.readmodel.queries import in_chunks
 from projections.readmodel.tables import ledger_index, subjects
 
-Subject = tuple[str, str]
 # Fields a correction may not replace: they say what the event *is*, not what it says.
 FIXED_FIELDS = {"type", "id", "recorded_by"}
 _NOUN = {"measure": "measure", "track": "track", "summit": "summit", "proposal": "proposal"}
@@ -92,15 +92,13 @@ class Checker:
         for kind, slug in keys - self.subjects.keys():
             by_kind.setdefault(kind, []).append(slug)
         for kind, slugs in by_kind.items():
-            for i in range(0, len(slugs), 500):
-                part = slugs[i : i + 500]
+            for part in in_chunks(slugs):
                 found = set(self.conn.execute(
                     select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug.in_(part))).scalars())
                 self.subjects.update({(kind, slug): slug in found for slug in part})
         wanted = sorted(ids - self.ids.keys())
         c = ledger_index.c
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
+        for part in in_chunks(wanted):
             for row in self.conn.execute(
                 select(c.event_id, c.type, c.subject_kind, c.subject, c.payload, c.current).where(c.event_id.in_(part))
             ):
@@ -190,7 +188,7 @@ class Checker:
             message = f"no event with id {event.target} in the ledger or earlier in this file"
             return None, [InputError(line, "target", message)]
         if isinstance(event, Corrected):
-            if target.type in ("ledger.corrected", "ledger.retracted"):
+            if target.type in CORRECTION_TYPES:
                 return None, [InputError(line, "target", "is itself a correction: correct the original event, "
                                                          "or retract the correction")]
             cls = EVENT_TYPES[target.type]
@@ -209,6 +207,6 @@ class Checker:
                 errs = validation_errors(exc, line)
                 return None, [InputError(e.line, f"fields.{e.field}", e.message) for e in errs]
             self.ids[str(event.target)] = replace(target, current=corrected)
-        elif target.type not in ("ledger.corrected", "ledger.retracted"):
+        elif target.type not in CORRECTION_TYPES:
             self.ids[str(event.target)] = replace(target, current=None)
         return target.subject, []

@@ -38,14 +38,16 @@ from sqlalchemy import Connection, Engine, delete
 
 from events.correction import CorrectionEvent
 from events.errors import BadInput, InputError
-from events.registry import EVENT_TYPES
-from ledger.append import GENESIS, link, lock
+from events.registry import CORRECTION_TYPES, EVENT_TYPES
+from ledger.append import lock
+from ledger.chain import GENESIS, link
 from ledger.errors import IntegrityFailure
 from ledger.schema import has_append_only
 from ledger.store import LEDGER_STREAM, notifications
 from projections.measures import measure_timeline
+from projections.readmodel.queries import event_subject, get_meta
 from projections.readmodel.tables import OPEN_END, READ_MODELS, ledger_index
-from projections.readmodel.writer import dumps, event_subject, finish, get_meta, index_row, insert_rows
+from projections.readmodel.writer import dumps, finish, index_row, insert_rows
 from projections.recorded import Recorded, effective_events
 from projections.shapes import measure_json
 
@@ -104,7 +106,6 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
 DIGEST = re.compile(r"(?P<hex>[0-9a-f]{64})(?:\s+(?P<events>\d+))?")
 # The ledger stream's id as each driver returns it: a UUID (psycopg), 16 bytes (SQLite blob), or text.
 STREAM_IDS = (LEDGER_STREAM, LEDGER_STREAM.bytes, LEDGER_STREAM.hex, str(LEDGER_STREAM))
-CORRECTION_TYPES = frozenset(t for t, cls in EVENT_TYPES.items() if issubclass(cls, CorrectionEvent))
 _cursor_names = itertools.count()
 # What a row edited into nonsense raises when read (bad JSON, wrong types, an unknown event type):
 # reported as a failure at its position, not as a crash. Database errors are not among them.

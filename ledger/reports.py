@@ -1,57 +1,111 @@
-"""Read commands over the read models: history, state, rate, head; and export from the event store."""
+"""The answers to read questions, written once over two sources of the same facts.
+
+A question (``state``, ``rate``, a rate series, ``diff``) is asked of a
+:class:`Source`: the read models (:class:`ReadModel`, indexed queries, the default)
+or a replay of the log cut at a record time (:class:`Replay`, for ``--known-at``).
+Both hand the same pure folds the same kind of values, so every answer is the
+same function on either path — the property tests hold the two paths equal.
+
+Also here: the audit trail, the timeline, the chain head and export, which read
+the index or the log directly.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Connection, select
 
+from ledger.chain import GENESIS
 from ledger.errors import BadInput, InputError
-from projections.rates import rate_from_views
+from projections.rates import RateAnswer, rate_from_views
 from projections.readmodel import queries
 from projections.readmodel.tables import ledger_chain
-from projections.shapes import rate_json, state_json
-
-PAGE = 1000
-
-
-def history(conn: Connection, kind: str | None, slug: str | None,
-            since: dt.date | None, until: dt.date | None) -> list[dict[str, Any]]:
-    rows = queries.history_rows(conn, kind, slug, since, until)
-    corrections = queries.corrections_by_target(conn, [row.event_id for row in rows])
-    out = []
-    for row in rows:
-        payload = json.loads(row.payload)
-        entry = {
-            "position": row.position,
-            "id": row.event_id,
-            "type": row.type,
-            "date": row.date,
-            "recorded_at": row.recorded_at,
-            "recorded_by": row.recorded_by,
-            "source": payload.pop("source"),
-        }
-        for key in ("type", "date", "id", "recorded_by"):
-            payload.pop(key, None)
-        entry.update(payload)
-        entry["subject"] = f"{row.subject_kind}:{row.subject}"
-        entry["corrected_by"] = corrections.get(row.event_id, [])
-        entry["status"] = "retracted" if row.current is None and row.target is None else (
-            "corrected" if row.current is not None and row.current != row.payload else "recorded")
-        out.append(entry)
-    return out
+from projections.results import Digest, History, Rate, State
+from projections.views import MeasureView
 
 
-def export(app: Any) -> Iterator[bytes]:
-    """Every stored event as one JSON line, in record order (as recorded: corrections are events too)."""
-    from ledger.store import notifications
+class Source(Protocol):
+    """What the answers need from the ledger, on either path."""
 
-    for notification in notifications(app):
-        yield orjson.dumps(orjson.loads(notification.state)["event"]) + b"\n"
+    def measures(self, day: dt.date, imposer: str | None = None, partner: str | None = None,
+                 product: str | None = None) -> list[MeasureView]:
+        """Measures on ``day``; at least those of ``imposer`` that could name the partner / product."""
+
+    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
+        """Negotiations on ``day`` between the countries given."""
+
+    def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
+                    end: dt.date) -> list[dt.date]:
+        """Days in ``(start, end]`` on which a measure that could name the pair changes."""
+
+    def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Live events of the tracks between the countries, and of the summits (at least those naming them)."""
+
+
+class ReadModel:
+    """The read models: each question is a few indexed queries."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def measures(self, day: dt.date, imposer: str | None = None, partner: str | None = None,
+                 product: str | None = None) -> list[MeasureView]:
+        return queries.measures_as_of(self.conn, day, imposer, partner, product)
+
+    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
+        return queries.negotiations_as_of(self.conn, day, imposer, partner)
+
+    def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
+                    end: dt.date) -> list[dt.date]:
+        return queries.interval_starts(self.conn, imposer, partner, product, start, end)
+
+    def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        return queries.negotiation_events(self.conn, imposer, partner)
+
+
+class Replay:
+    """The log replayed (corrections applied) as it stood at a record time."""
+
+    def __init__(self, records: Iterable[Any]):
+        from projections.recorded import effective_events
+        from projections.state import by_subject, of_kind
+
+        groups = by_subject(effective_events(records))
+        self.measure_events = of_kind(groups, "measure")
+        self.tracks = of_kind(groups, "track")
+        self.summits = of_kind(groups, "summit")
+
+    def measures(self, day: dt.date, imposer: str | None = None, partner: str | None = None,
+                 product: str | None = None) -> list[MeasureView]:
+        from projections.state import measures_on
+
+        return measures_on({("measure", k): v for k, v in self.measure_events.items()}, day)
+
+    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
+        from projections.negotiations import negotiations_on
+
+        return negotiations_on(self.tracks, self.summits, day, imposer, partner)
+
+    def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
+                    end: dt.date) -> list[dt.date]:
+        from projections.measures import measure_timeline
+
+        return sorted({iv.valid_from for evs in self.measure_events.values() for iv in measure_timeline(evs)
+                       if (imposer is None or iv.view.imposer == imposer) and start < iv.valid_from <= end})
+
+    def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        from events.talks import TalksOpened
+        from projections.parties import parties_between
+
+        def between(events: list[Any]) -> bool:
+            opened = next((r.event for r in events if isinstance(r.event, TalksOpened)), None)
+            return opened is not None and parties_between(opened.parties, imposer, partner)
+
+        return {slug: evs for slug, evs in self.tracks.items() if between(evs)}, self.summits
 
 
 class AmbiguousImposer(BadInput):
@@ -62,43 +116,63 @@ class AmbiguousImposer(BadInput):
                                                        f"({', '.join(candidates)}): choose one with --imposer")])
 
 
-def state(conn: Connection, as_of: dt.date, known_at: str | None,
-          imposer: str | None, partner: str | None) -> dict[str, Any]:
-    if known_at is None:
-        measures = [m for m in queries.measures_as_of(conn, as_of, imposer, partner)
-                    if partner is None or _covers(m, partner)]
-        negotiations = queries.negotiations_as_of(conn, as_of, imposer, partner)
-    else:
-        from projections.recorded import effective_events
-        from projections.state import state_on
+def state(src: Source, as_of: dt.date, known_at: str | None, imposer: str | None, partner: str | None) -> State:
+    from projections.state import select_measures
 
-        view = state_on(effective_events(queries.records(conn, known_at), None), as_of, imposer, partner)
-        measures, negotiations = view.measures, view.negotiations
-    return state_json(as_of, known_at, measures, negotiations)
+    measures = select_measures(src.measures(as_of, imposer, partner), imposer, partner)
+    return State(as_of, known_at, tuple(measures), tuple(src.negotiations(as_of, imposer, partner)))
 
 
-def _covers(view: Any, partner: str) -> bool:
-    from projections.state import covers_partner
-
-    return covers_partner(view, partner)
-
-
-def rate(conn: Connection, partner: str, product: str, as_of: dt.date,
-         imposer: str | None, known_at: str | None) -> dict[str, Any]:
-    if known_at is None:
-        views = queries.measures_as_of(conn, as_of, imposer, partner, product)
-    else:
-        from projections.recorded import effective_events
-        from projections.state import by_subject, measures_on
-
-        views = measures_on(by_subject(effective_events(queries.records(conn, known_at))), as_of)
+def stack(src: Source, day: dt.date, partner: str, product: str,
+          imposer: str | None) -> tuple[str | None, RateAnswer]:
+    """The imposer and the stacked rate on ``day``; several candidate imposers are bad input."""
     try:
-        chosen, answer = rate_from_views(views, partner, product, imposer)
+        return rate_from_views(src.measures(day, imposer, partner, product), partner, product, imposer)
     except LookupError as exc:
         raise AmbiguousImposer(exc.args[0]) from None
-    return rate_json(chosen, partner, product, as_of, known_at, answer)
 
 
-def head(conn: Connection) -> dict[str, Any]:
+def rate(src: Source, partner: str, product: str, as_of: dt.date, imposer: str | None,
+         known_at: str | None) -> Rate:
+    chosen, answer = stack(src, as_of, partner, product, imposer)
+    return Rate.of(chosen, partner, product, as_of, known_at, answer)
+
+
+def rate_series(src: Source, partner: str, product: str, start: dt.date, end: dt.date, imposer: str | None,
+                known_at: str | None) -> Any:
+    """The rate on every day in ``[start, end]`` it can change, as steps, with the negotiation milestones."""
+    from projections.series import RateSeries, change_days, milestones, only_imposer, rate_steps
+
+    days = change_days(src.change_days(imposer, partner, product, start, end), start, end)
+    steps = rate_steps([(day, *stack(src, day, partner, product, imposer)) for day in days], end)
+    named = imposer or only_imposer(steps)
+    tracks, summits = src.negotiation_events(named, partner)
+    return RateSeries(partner, product, named, start, end, known_at, steps, milestones(tracks, summits, start, end))
+
+
+def history(conn: Connection, kind: str | None, slug: str | None,
+            since: dt.date | None, until: dt.date | None) -> History:
+    from projections.audit import history as entries
+
+    rows = queries.history_rows(conn, kind, slug, since, until)
+    return entries(rows, queries.corrections_by_target(conn, [row.event_id for row in rows]))
+
+
+def timeline(conn: Connection, filters: Any) -> Any:
+    from projections.timeline import entries, select, timeline
+
+    everything = entries(queries.history_rows(conn))
+    return timeline(select(everything, filters), everything)
+
+
+def export(app: Any) -> Iterator[bytes]:
+    """Every stored event as one JSON line, in record order (as recorded: corrections are events too)."""
+    from ledger.store import notifications
+
+    for notification in notifications(app):
+        yield orjson.dumps(orjson.loads(notification.state)["event"]) + b"\n"
+
+
+def head(conn: Connection) -> Digest:
     row = conn.execute(select(ledger_chain).order_by(ledger_chain.c.position.desc()).limit(1)).first()
-    return {"events": row.position if row else 0, "digest": row.digest if row else "0" * 64}
+    return Digest(row.position, row.digest) if row else Digest(0, GENESIS)

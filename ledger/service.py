@@ -1,8 +1,16 @@
-"""The application service: plain values in, result values out; the CLI and tests call this.
+"""The application service — the ledger's Python API: plain values in, typed results out.
 
-Reads go straight to the read models through a SQLAlchemy engine; only writes,
-export and verification open the ``eventsourcing`` application, so a read does
-not pay for the event-store machinery.
+The CLI calls one method per command, and so can a notebook (docs/python.md)::
+
+    ledger = Ledger("ledger.db")
+    rate = ledger.rate("JP", "870323", dt.date(2025, 6, 1), imposer="US")
+    rate.rate, [c.measure for c in rate.components]   # Decimal('27.5'), ['us-232-autos', 'us-mfn-8703']
+    rate.to_json()                                    # the `ledger rate --format json` answer
+
+Results are frozen values from :mod:`projections.results`. Reads go straight to the
+read models through a SQLAlchemy engine (or replay the log for ``known_at``); only
+writes, export and verification open the ``eventsourcing`` application, so a read
+does not pay for the event-store machinery.
 """
 
 from __future__ import annotations
@@ -10,13 +18,20 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from events.errors import InputError
 from ledger.errors import LedgerError, NoLedger, StorageError
 from ledger.storage import create_engine, resolve_url, sqlite_path
+
+if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI starts fast
+    from ledger.append import AppendResult
+    from ledger.reports import Source
+    from projections.results import Diff, Digest, History, Rate, State, Verification
+    from projections.series import RateSeries
+    from projections.timeline import Filters, Timeline
 
 
 def default_author(author: str | None = None) -> str:
@@ -61,10 +76,11 @@ def parse_day(field: str, value: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        return raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")  # type: ignore[no-any-return]
+        raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")
 
 
-def raise_input(field: str, message: str) -> Any:
+def raise_input(field: str, message: str) -> NoReturn:
+    """Refuse a command's input: exit 2 at the CLI, with ``field: message``."""
     from events.errors import BadInput
 
     raise BadInput([InputError(None, field, message)])
@@ -165,71 +181,120 @@ class Ledger:
         lines: Iterable[tuple[int | None, Any]],
         author: str | None = None,
         progress: Callable[[int], None] | None = None,
-    ) -> Any:
-        """Append decoded JSON values (``(line number, value)``) all or nothing."""
+    ) -> AppendResult:
+        """Append decoded JSON values (``(line number, value)``) all or nothing.
+
+        A value is an event as interchange JSON (a dict), or an :class:`InputError` found
+        while reading the line. Any bad line raises :class:`BadInput` listing every problem,
+        with ``nothing_written`` set.
+        """
+        from events.errors import BadInput
         from ledger.append import append
 
         self._require()
-        from events.errors import BadInput
-
         who = default_author(author)
         parsed = (_parse(line, value, who) for line, value in lines)
         try:
-            return _translate(lambda: append(self.app(), parsed, who, progress))
+            return _translate(lambda: append(self.app(), parsed, who, progress))  # type: ignore[no-any-return]
         except BadInput as exc:
-            exc.nothing_written = True  # type: ignore[attr-defined]
-            raise
+            raise BadInput(exc.errors, nothing_written=True) from None
+
+    def state(self, as_of: dt.date, known_at: str | None = None,
+              imposer: str | None = None, partner: str | None = None) -> State:
+        """Measures (of ``imposer``, covering ``partner``) and negotiations between them on ``as_of``."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return reports.state(src, as_of, known_at, imposer, partner)
+
+    def rate(self, partner: str, product: str, as_of: dt.date, imposer: str | None = None,
+             known_at: str | None = None) -> Rate:
+        """The stacked rate of ``partner``'s ``product`` on ``as_of``, with its components and exclusions."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return reports.rate(src, partner, product, as_of, imposer, known_at)
+
+    def rates(self, partner: str, products: Sequence[str], as_of: dt.date, imposer: str | None = None,
+              known_at: str | None = None) -> list[Rate]:
+        """The rate of each of ``products``, in order, from one read of the ledger."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return [reports.rate(src, partner, p, as_of, imposer, known_at) for p in products]
+
+    def diff(self, start: dt.date, end: dt.date, known_at: str | None = None,
+             imposer: str | None = None, partner: str | None = None) -> Diff:
+        """What changed in the state (same filters) between ``start`` and ``end``."""
+        from ledger import reports
+        from projections.diff import diff_states
+
+        with self._source(known_at) as src:
+            return diff_states(reports.state(src, start, known_at, imposer, partner),
+                               reports.state(src, end, known_at, imposer, partner))
+
+    def rate_series(self, partner: str, product: str, start: dt.date, end: dt.date, imposer: str | None = None,
+                    known_at: str | None = None) -> RateSeries:
+        """The rate on every date in ``[start, end]`` as steps, with the negotiation milestones (``ledger chart``)."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return reports.rate_series(src, partner, product, start, end, imposer, known_at)  # type: ignore[no-any-return]
 
     def history(self, kind: str | None = None, slug: str | None = None,
-                since: dt.date | None = None, until: dt.date | None = None) -> list[dict[str, Any]]:
-        from ledger.reports import history
+                since: dt.date | None = None, until: dt.date | None = None) -> History:
+        """The audit trail: every recorded event (of one subject, dated in a range), corrections linked."""
+        from ledger import reports
 
         with self.reading() as conn:
-            return history(conn, kind, slug, since, until)
+            return reports.history(conn, kind, slug, since, until)
+
+    def timeline(self, filters: Filters | None = None) -> Timeline:
+        """The developments in date order, one sentence each, with their sources."""
+        from ledger import reports
+        from projections.timeline import Filters
+
+        with self.reading() as conn:
+            return reports.timeline(conn, filters or Filters())  # type: ignore[no-any-return]
 
     def export(self) -> Iterator[bytes]:
+        """Every stored event as a JSON line, in record order (re-importable with ``append``)."""
         from ledger.reports import export
 
         self._require()
         yield from export(self.app())
 
-    def state(self, as_of: dt.date, known_at: str | None = None,
-              imposer: str | None = None, partner: str | None = None) -> dict[str, Any]:
-        from ledger.reports import state
-
-        with self.reading() as conn:
-            return state(conn, as_of, known_at, imposer, partner)
-
-    def rate(self, partner: str, product: str, as_of: dt.date, imposer: str | None = None,
-             known_at: str | None = None) -> dict[str, Any]:
-        from ledger.reports import rate
-
-        with self.reading() as conn:
-            return rate(conn, partner, product, as_of, imposer, known_at)
-
-    def diff(self, start: dt.date, end: dt.date, known_at: str | None = None,
-             imposer: str | None = None, partner: str | None = None) -> dict[str, Any]:
-        from projections.diff import diff_states
-
-        return diff_states(self.state(start, known_at, imposer, partner), self.state(end, known_at, imposer, partner))
-
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Drop and refold every read model from the log; the number of events."""
         from ledger.maintenance import rebuild
 
         self._require()
         return rebuild(self.app(), progress)
 
-    def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> Verification:
+        """Check the chain, the positions and every read model; raise IntegrityFailure at the first problem."""
         from ledger.maintenance import verify
+        from projections.results import Verification
 
         self._require()
-        return verify(self.app(), digest, progress)
+        found = verify(self.app(), digest, progress)
+        return Verification(True, found["events"], found["digest"], found["append_only"])
 
-    def digest(self) -> dict[str, Any]:
+    def digest(self) -> Digest:
+        """The head of the hash chain and the event count."""
         from ledger.reports import head
 
         with self.reading() as conn:
             return head(conn)
+
+    @contextmanager
+    def _source(self, known_at: str | None) -> Iterator[Source]:
+        """The read models, or the log replayed as recorded by ``known_at``."""
+        from ledger.reports import ReadModel, Replay
+        from projections.readmodel.queries import records
+
+        with self.reading() as conn:
+            yield ReadModel(conn) if known_at is None else Replay(records(conn, known_at))
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:

@@ -1,14 +1,18 @@
 """What changed between two states: measures that appeared, changed status, rate or terms; negotiation moves.
 
-Works on the JSON shapes of :mod:`projections.shapes`, so it serves both paths::
+Compares the JSON of two :class:`~projections.results.State` values, so the
+replay and the read-model paths diff alike::
 
-    diff_states(state(2025-04-01), state(2025-07-01))["measures"]
-    -> [{"measure": "us-reciprocal-jp", "change": "appeared", "to": {"status": "suspended", ...}}, ...]
+    diff_states(state(2025-04-01), state(2025-07-01)).measures[0]
+    -> Change(key="measure", subject="us-reciprocal-jp", change="appeared",
+              after={"status": "suspended", ...})
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from projections.results import Change, Diff, State
 
 MEASURE_FIELDS = ("status", "rate", "partners", "except_partners", "products", "except_products",
                   "not_with", "inclusive_of", "effective_on")
@@ -17,29 +21,31 @@ NEGOTIATION_FIELDS = ("status", "rounds_held", "last_round", "next_round", "prop
 
 def _changes(
     key: str, fields: tuple[str, ...], before: list[dict[str, Any]], after: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+) -> tuple[Change, ...]:
     old = {item[key]: item for item in before}
     new = {item[key]: item for item in after}
-    out: list[dict[str, Any]] = []
+    out: list[Change] = []
     for name in sorted(old.keys() | new.keys()):
         a, b = old.get(name), new.get(name)
         if a is None:
-            out.append({key: name, "change": "appeared", "to": {f: b[f] for f in fields}})  # type: ignore[index]
+            assert b is not None
+            out.append(Change(key, name, "appeared", fields, None, {f: b[f] for f in fields}))
         elif b is None:
-            out.append({key: name, "change": "disappeared", "from": {f: a[f] for f in fields}})
+            out.append(Change(key, name, "disappeared", fields, {f: a[f] for f in fields}, None))
         else:
-            changed = [f for f in fields if a[f] != b[f]]
+            changed = tuple(f for f in fields if a[f] != b[f])
             if changed:
-                out.append({key: name, "change": "changed", "fields": changed,
-                            "from": {f: a[f] for f in changed}, "to": {f: b[f] for f in changed}})
-    return out
+                out.append(Change(key, name, "changed", changed, {f: a[f] for f in changed},
+                                  {f: b[f] for f in changed}))
+    return tuple(out)
 
 
-def diff_states(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "from": before["as_of"],
-        "to": after["as_of"],
-        "known_at": after.get("known_at"),
-        "measures": _changes("measure", MEASURE_FIELDS, before["measures"], after["measures"]),
-        "negotiations": _changes("track", NEGOTIATION_FIELDS, before["negotiations"], after["negotiations"]),
-    }
+def diff_states(before: State, after: State) -> Diff:
+    a, b = before.to_json(), after.to_json()
+    return Diff(
+        start=before.as_of,
+        end=after.as_of,
+        known_at=after.known_at,
+        measures=_changes("measure", MEASURE_FIELDS, a["measures"], b["measures"]),
+        negotiations=_changes("track", NEGOTIATION_FIELDS, a["negotiations"], b["negotiations"]),
+    )

@@ -1,6 +1,6 @@
 """A tariff measure's status and terms on a valid date, and its whole timeline.
 
-Pure functions over one measure's (already corrected) events. SPEC §4 rules:
+Pure functions over one measure's (already corrected) events. docs/spec.md §4 rules:
 
 - not listed before its announcement ``date``;
 - ``announced`` while its effective date is unknown or later (a ``measure.rescheduled``
@@ -20,12 +20,14 @@ Worked example — the Japan-specific reciprocal rate of 2025::
     measure_on(events, 2025-07-09).status == "in_force"
 
 Changes only happen on dates some event names, so :func:`measure_timeline`
-evaluates :func:`measure_on` at each such date and merges equal neighbours into
-intervals ``[valid_from, valid_to)``; the read model stores those rows.
+walks those dates once, in order, and merges equal neighbours into intervals
+``[valid_from, valid_to)``. It is the one statement of the rules: the read model
+stores its rows, and :func:`measure_on` reads the interval holding a date.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,7 +37,6 @@ from events.measure import (
     AMENDABLE,
     MeasureAmended,
     MeasureAnnounced,
-    MeasureChange,
     MeasureRescheduled,
     MeasureResumed,
     MeasureRevoked,
@@ -73,55 +74,6 @@ def _split(events: Sequence[Recorded]) -> tuple[MeasureAnnounced, Recorded, list
     raise ValueError("a measure's events must include its announcement")
 
 
-def _by_effect(changes: list[Recorded], kinds: tuple[type, ...], day: dt.date) -> list[MeasureChange]:
-    picked = [r for r in changes if isinstance(r.event, kinds) and r.event.effective <= day]  # type: ignore[attr-defined]
-    picked.sort(key=lambda r: (r.event.effective, r.position))  # type: ignore[attr-defined]
-    return [r.event for r in picked]  # type: ignore[misc]
-
-
-def measure_on(events: Sequence[Recorded], day: dt.date) -> MeasureView | None:
-    """The measure on valid date ``day``, or ``None`` if not yet announced (or never, once retracted)."""
-    if not any(isinstance(r.event, MeasureAnnounced) for r in events):
-        return None
-    ann, _, changes = _split(events)
-    if ann.date > day:
-        return None
-    effective_on = ann.effective_on
-    reschedules = [r for r in changes if isinstance(r.event, MeasureRescheduled) and r.event.date <= day]
-    if reschedules:
-        latest = max(reschedules, key=lambda r: (r.event.date, r.position))
-        effective_on = latest.event.effective_on  # type: ignore[attr-defined]
-
-    terms = _terms(ann)
-    for amendment in _by_effect(changes, (MeasureAmended,), day):
-        terms = _amend(terms, amendment)  # type: ignore[arg-type]
-
-    until: dt.date | None = None
-    if _by_effect(changes, (MeasureRevoked,), day):
-        status = "revoked"
-    elif effective_on is None or effective_on > day:
-        status = "announced"
-    else:
-        status = "in_force"
-        suspended, lapse = False, None
-        for change in _by_effect(changes, (MeasureSuspended, MeasureResumed), day):
-            suspended = isinstance(change, MeasureSuspended)
-            lapse = change.until if isinstance(change, MeasureSuspended) else None
-        if suspended and (lapse is None or day < lapse):
-            status, until = "suspended", lapse
-    return MeasureView(
-        measure=ann.measure,
-        imposer=ann.imposer,
-        basis=ann.basis,
-        title=ann.title,
-        status=status,
-        terms=terms,
-        announced_on=ann.date,
-        effective_on=effective_on,
-        suspended_until=until,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Interval:
     """``view`` holds on every valid date in ``[valid_from, valid_to)``; ``valid_to`` None is open."""
@@ -129,6 +81,24 @@ class Interval:
     valid_from: dt.date
     valid_to: dt.date | None
     view: MeasureView
+
+
+def measure_on(events: Sequence[Recorded], day: dt.date) -> MeasureView | None:
+    """The measure on valid date ``day``, or ``None`` if not yet announced (or never, once retracted).
+
+    Read off :func:`measure_timeline`: the fold that writes the read model's intervals is the
+    only statement of the rules, so the replay and the read model cannot disagree.
+    """
+    return interval_on(measure_timeline(events), day)
+
+
+def interval_on(timeline: Sequence[Interval], day: dt.date) -> MeasureView | None:
+    """The view of the interval of ``timeline`` that holds on ``day`` (None before the first)."""
+    i = bisect.bisect_right([iv.valid_from for iv in timeline], day) - 1
+    if i < 0:
+        return None
+    found = timeline[i]
+    return found.view if found.valid_to is None or day < found.valid_to else None
 
 
 def _breakpoints(events: Sequence[Recorded]) -> list[dt.date]:
@@ -146,9 +116,8 @@ def _breakpoints(events: Sequence[Recorded]) -> list[dt.date]:
 def measure_timeline(events: Sequence[Recorded]) -> list[Interval]:
     """Every distinct state of the measure over valid time, as consecutive intervals.
 
-    The same rules as :func:`measure_on`, walked once over the breakpoints in order:
-    each kind of change sits in its own sorted queue and is taken up when its day comes,
-    so a measure with n events costs O(n log n), not n calls of :func:`measure_on`.
+    Walked once over the breakpoints in order: each kind of change sits in its own sorted
+    queue and is taken up when its day comes, so a measure with n events costs O(n log n).
     """
     if not any(isinstance(r.event, MeasureAnnounced) for r in events):
         return []

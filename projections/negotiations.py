@@ -1,6 +1,6 @@
 """A negotiation's status on a valid date, folded from its track's events and its summits.
 
-SPEC §4: only events dated on or before D count. Status is ``opened`` until a
+docs/spec.md §4: only events dated on or before D count. Status is ``opened`` until a
 round is held or a proposal submitted (``in_progress``), then
 ``agreement_reached`` from an agreement and ``concluded`` from
 ``talks.concluded``. Example (US–Japan, 2025-06-10)::
@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from events.summit import SummitHeld, SummitScheduled
 from events.talks import (
@@ -30,33 +29,85 @@ from events.talks import (
     TalksConcluded,
     TalksOpened,
 )
+from projections.parties import parties_between
 from projections.recorded import Recorded
 
 STATUSES = ("opened", "in_progress", "agreement_reached", "concluded")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class HeldRound:
+    round: int
+    date: dt.date
+    venue: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledRound:
+    round: int
+    starts_on: dt.date
+    venue: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalStatus:
+    """A proposal on the date: ``status`` is ``submitted`` or its latest answer."""
+
+    proposal: str
+    by: str
+    status: str
+    submitted_on: dt.date
+    items: tuple[str, ...]
+    answered_by: str | None = None
+    answered_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SummitStatus:
+    """A summit that names the track, as scheduled on the date; ``status`` is ``scheduled`` or ``held``."""
+
+    summit: str
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    venue: str | None
+    status: str
+    tracks: tuple[str, ...] = ()
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    title: str
+    date: dt.date
+    terms: tuple[str, ...]
+    measures: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NegotiationView:
+    """What one negotiation looked like on one valid date."""
+
     track: str
     title: str | None
     parties: tuple[str, ...]
     opened_on: dt.date
     status: str
     rounds_held: int
-    last_round: dict[str, Any] | None
-    next_round: dict[str, Any] | None
-    proposals: list[dict[str, Any]] = field(default_factory=list)
-    summits: list[dict[str, Any]] = field(default_factory=list)
-    agreements: list[dict[str, Any]] = field(default_factory=list)
+    last_round: HeldRound | None
+    next_round: ScheduledRound | None
+    proposals: tuple[ProposalStatus, ...] = ()
+    summits: tuple[SummitStatus, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
     statements: int = 0
-    leads: dict[str, list[str]] = field(default_factory=dict)
+    leads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _upto(events: Iterable[Recorded], day: dt.date) -> list[Recorded]:
     return sorted((r for r in events if r.event.date <= day), key=lambda r: (r.event.date, r.position))
 
 
-def summit_on(events: Sequence[Recorded], day: dt.date) -> dict[str, Any] | None:
+def summit_on(events: Sequence[Recorded], day: dt.date) -> SummitStatus | None:
     """A summit's latest schedule and status on ``day`` (None before it is scheduled)."""
     schedule: SummitScheduled | None = None
     held: SummitHeld | None = None
@@ -67,16 +118,16 @@ def summit_on(events: Sequence[Recorded], day: dt.date) -> dict[str, Any] | None
             held = rec.event
     if schedule is None:
         return None
-    return {
-        "summit": schedule.summit,
-        "name": schedule.name,
-        "starts_on": schedule.starts_on.isoformat(),
-        "ends_on": schedule.ends_on.isoformat() if schedule.ends_on else None,
-        "venue": schedule.venue,
-        "tracks": list(schedule.tracks or ()),
-        "status": "held" if held is not None else "scheduled",
-        "outcome": held.outcome if held is not None else None,
-    }
+    return SummitStatus(
+        summit=schedule.summit,
+        name=schedule.name,
+        starts_on=schedule.starts_on,
+        ends_on=schedule.ends_on,
+        venue=schedule.venue,
+        status="held" if held is not None else "scheduled",
+        tracks=tuple(schedule.tracks or ()),
+        outcome=held.outcome if held is not None else None,
+    )
 
 
 def negotiation_on(
@@ -89,8 +140,8 @@ def negotiation_on(
         return None
     held: dict[int, RoundHeld] = {}
     scheduled: dict[int, RoundScheduled] = {}
-    proposals: dict[str, dict[str, Any]] = {}
-    agreements: list[dict[str, Any]] = []
+    proposals: dict[str, ProposalStatus] = {}
+    agreements: list[Agreement] = []
     status, statements = "opened", 0
     for rec in events:
         ev = rec.event
@@ -99,13 +150,13 @@ def negotiation_on(
         elif isinstance(ev, RoundScheduled):
             scheduled[ev.round] = ev  # a later schedule for the same round moves it
         elif isinstance(ev, ProposalSubmitted):
-            proposals.setdefault(ev.proposal, {"proposal": ev.proposal, "by": ev.by, "status": "submitted",
-                                              "submitted_on": ev.date.isoformat(), "items": list(ev.items)})
+            proposals.setdefault(ev.proposal, ProposalStatus(ev.proposal, ev.by, "submitted", ev.date,
+                                                             tuple(ev.items)))
         elif isinstance(ev, ProposalAnswered) and ev.proposal in proposals:
-            proposals[ev.proposal].update(status=ev.response, answered_by=ev.by, answered_on=ev.date.isoformat())
+            proposals[ev.proposal] = replace(proposals[ev.proposal], status=ev.response, answered_by=ev.by,
+                                             answered_on=ev.date)
         elif isinstance(ev, AgreementReached):
-            agreements.append({"title": ev.title, "date": ev.date.isoformat(), "terms": list(ev.terms),
-                               "measures": list(ev.measures or ())})
+            agreements.append(Agreement(ev.title, ev.date, tuple(ev.terms), tuple(ev.measures or ())))
         elif isinstance(ev, Statement):
             statements += 1
     if held or proposals:
@@ -121,9 +172,9 @@ def negotiation_on(
     summits = []
     for slug in sorted(summit_events):
         view = summit_on(summit_events[slug], day)
-        if view is not None and opened.track in view["tracks"]:
-            summits.append({k: view[k] for k in ("summit", "name", "starts_on", "ends_on", "venue", "status")})
-    summits.sort(key=lambda s: (s["starts_on"], s["summit"]))
+        if view is not None and opened.track in view.tracks:
+            summits.append(view)
+    summits.sort(key=lambda s: (s.starts_on, s.summit))
     return NegotiationView(
         track=opened.track,
         title=opened.title,
@@ -131,11 +182,24 @@ def negotiation_on(
         opened_on=opened.date,
         status=status,
         rounds_held=len(held),
-        last_round={"round": last.round, "date": last.date.isoformat(), "venue": last.venue} if last else None,
-        next_round={"round": nxt.round, "starts_on": nxt.starts_on.isoformat(), "venue": nxt.venue} if nxt else None,
-        proposals=sorted(proposals.values(), key=lambda p: (p["submitted_on"], p["proposal"])),
-        summits=summits,
-        agreements=agreements,
+        last_round=HeldRound(last.round, last.date, last.venue) if last else None,
+        next_round=ScheduledRound(nxt.round, nxt.starts_on, nxt.venue) if nxt else None,
+        proposals=tuple(sorted(proposals.values(), key=lambda p: (p.submitted_on, p.proposal))),
+        summits=tuple(summits),
+        agreements=tuple(agreements),
         statements=statements,
-        leads={k: list(v) for k, v in (opened.leads or {}).items()},
+        leads={k: tuple(v) for k, v in (opened.leads or {}).items()},
     )
+
+
+def negotiations_on(
+    tracks: Mapping[str, Sequence[Recorded]], summits: Mapping[str, Sequence[Recorded]], day: dt.date,
+    imposer: str | None = None, partner: str | None = None,
+) -> list[NegotiationView]:
+    """Every track on ``day`` between the countries given, by slug."""
+    out = []
+    for slug in sorted(tracks):
+        view = negotiation_on(tracks[slug], summits, day)
+        if view is not None and parties_between(view.parties, imposer, partner):
+            out.append(view)
+    return out

@@ -1,6 +1,6 @@
 """The stacking rule: what a partner's product pays under one imposer on one date.
 
-SPEC §4, in order:
+docs/spec.md §4, in order:
 
 1. take every measure of the imposer in force on the date whose partners and
    products cover the pair, and whose exceptions do not;
@@ -75,10 +75,19 @@ def _scope_reason(view: MeasureView, partner: str, product: str) -> str | None:
     return None
 
 
+def names_partner(view: MeasureView, partner: str) -> bool:
+    """The measure's partners name ``partner`` (exceptions aside)."""
+    return partner in view.terms.partners or ALL in view.terms.partners
+
+
+def covers_partner(view: MeasureView, partner: str) -> bool:
+    """The measure applies to ``partner``: named, and not excepted (``state --partner`` keeps these)."""
+    return names_partner(view, partner) and partner not in view.terms.except_partners
+
+
 def names_scope(view: MeasureView, partner: str, product: str) -> bool:
     """The measure's partners and products name the pair (exceptions aside)."""
-    t = view.terms
-    return (partner in t.partners or ALL in t.partners) and product_matches(t.products, product) is not None
+    return names_partner(view, partner) and product_matches(view.terms.products, product) is not None
 
 
 def _names(view: MeasureView, names: tuple[str, ...]) -> bool:

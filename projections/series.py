@@ -98,14 +98,19 @@ class RateSeries:
     def layers(self) -> list[Layer]:
         return layers(self.steps)
 
+    def to_json(self) -> dict[str, Any]:
+        return series_json(self)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per step: its dates, rate, and what each measure adds."""
+        return [{"from": s["from"], "to": s["to"], "rate": s["rate"],
+                 "components": "; ".join(f"{c['measure']} +{c['rate']}" for c in s["components"])}
+                for s in self.to_json()["steps"]]
+
 
 def change_days(candidates: Iterable[dt.date], start: dt.date, end: dt.date) -> list[dt.date]:
     """``start`` and every candidate in ``(start, end]``, sorted and distinct: where the rate is evaluated."""
     return [start, *sorted({d for d in candidates if start < d <= end})]
-
-
-def _parts(answer: RateAnswer) -> tuple[Component, ...]:
-    return tuple(answer.components)
 
 
 def rate_steps(answers: Sequence[tuple[dt.date, str | None, RateAnswer]], end: dt.date) -> list[Step]:
@@ -119,13 +124,19 @@ def rate_steps(answers: Sequence[tuple[dt.date, str | None, RateAnswer]], end: d
     steps: list[Step] = []
     for i, (day, imposer, answer) in enumerate(answers):
         until = answers[i + 1][0] if i + 1 < len(answers) else end + dt.timedelta(days=1)
-        parts = _parts(answer)
+        parts = tuple(answer.components)
         if steps and steps[-1].parts == parts:
             last = steps[-1]
             steps[-1] = Step(last.start, until, last.rate, last.parts, last.imposer or imposer)
         else:
             steps.append(Step(day, until, answer.rate, parts, imposer))
     return steps
+
+
+def only_imposer(steps: Sequence[Step]) -> str | None:
+    """The imposer of a series that did not name one: the only one its steps saw, else None."""
+    found = sorted({s.imposer for s in steps if s.imposer is not None})
+    return found[0] if len(found) == 1 else None
 
 
 def _stack_key(first_seen: dict[str, int], basis: dict[str, str]) -> Any:
@@ -159,11 +170,6 @@ def layers(steps: Sequence[Step]) -> list[Layer]:
 
 def _short(text: str, limit: int = 32) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def linked_tracks(opened: Iterable[TalksOpened], imposer: str | None, partner: str | None) -> set[str]:
-    """Tracks whose parties include the imposer and the partner (those given)."""
-    return {o.track for o in opened if all(code in o.parties for code in (imposer, partner) if code is not None)}
 
 
 def milestones(

@@ -1,16 +1,16 @@
-"""Views → the JSON shapes of SPEC §5 (plain dicts), shared by the replay and the read-model paths."""
+"""Views ↔ their JSON (docs/spec.md §5): one measure or negotiation as the answers and the read models hold it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from events.codes import number
-from projections.rates import RateAnswer
-from projections.views import MeasureView
+from projections.views import MeasureView, Terms
 
 if TYPE_CHECKING:  # the read path for rates never loads the event models
-    from projections.negotiations import NegotiationView
+    from projections.negotiations import NegotiationView, ProposalStatus
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -38,7 +38,35 @@ def measure_json(view: MeasureView) -> dict[str, Any]:
     }
 
 
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def view_from_json(data: dict[str, Any]) -> MeasureView:
+    """The inverse of :func:`measure_json`: a read-model row back into the view it was written from."""
+    return MeasureView(
+        measure=data["measure"],
+        imposer=data["imposer"],
+        basis=data["basis"],
+        title=data.get("title"),
+        status=data["status"],
+        terms=Terms(
+            rate=Decimal(str(data["rate"])),
+            partners=tuple(data["partners"]),
+            except_partners=tuple(data["except_partners"]),
+            products=tuple(data["products"]),
+            except_products=tuple(data["except_products"]),
+            not_with=tuple(data["not_with"]),
+            inclusive_of=tuple(data["inclusive_of"]),
+        ),
+        announced_on=dt.date.fromisoformat(data["announced_on"]),
+        effective_on=_date(data.get("effective_on")),
+        suspended_until=_date(data.get("suspended_until")),
+    )
+
+
 def negotiation_json(view: NegotiationView) -> dict[str, Any]:
+    last, nxt = view.last_round, view.next_round
     return {
         "track": view.track,
         "title": view.title,
@@ -46,41 +74,21 @@ def negotiation_json(view: NegotiationView) -> dict[str, Any]:
         "status": view.status,
         "opened_on": _iso(view.opened_on),
         "rounds_held": view.rounds_held,
-        "last_round": view.last_round,
-        "next_round": view.next_round,
-        "proposals": view.proposals,
-        "summits": view.summits,
-        "agreements": view.agreements,
+        "last_round": {"round": last.round, "date": _iso(last.date), "venue": last.venue} if last else None,
+        "next_round": {"round": nxt.round, "starts_on": _iso(nxt.starts_on), "venue": nxt.venue} if nxt else None,
+        "proposals": [_proposal(p) for p in view.proposals],
+        "summits": [{"summit": s.summit, "name": s.name, "starts_on": _iso(s.starts_on), "ends_on": _iso(s.ends_on),
+                     "venue": s.venue, "status": s.status} for s in view.summits],
+        "agreements": [{"title": a.title, "date": _iso(a.date), "terms": list(a.terms), "measures": list(a.measures)}
+                       for a in view.agreements],
         "statements": view.statements,
-        "leads": view.leads,
+        "leads": {k: list(v) for k, v in view.leads.items()},
     }
 
 
-def state_json(
-    as_of: dt.date, known_at: str | None, measures: list[MeasureView], negotiations: list[NegotiationView]
-) -> dict[str, Any]:
-    return {
-        "as_of": as_of.isoformat(),
-        "known_at": known_at,
-        "measures": [measure_json(v) for v in measures],
-        "negotiations": [negotiation_json(v) for v in negotiations],
-    }
-
-
-def rate_json(
-    imposer: str | None, partner: str, product: str, as_of: dt.date, known_at: str | None, answer: RateAnswer
-) -> dict[str, Any]:
-    return {
-        "imposer": imposer,
-        "partner": partner,
-        "product": product,
-        "as_of": as_of.isoformat(),
-        "known_at": known_at,
-        "rate": number(answer.rate),
-        "components": [
-            {"measure": c.measure, "basis": c.basis, "rate": number(c.rate), "listed_rate": number(c.listed_rate),
-             "reduced_by": list(c.reduced_by)}
-            for c in answer.components
-        ],
-        "excluded": [{"measure": e.measure, "basis": e.basis, "reason": e.reason} for e in answer.excluded],
-    }
+def _proposal(p: ProposalStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {"proposal": p.proposal, "by": p.by, "status": p.status,
+                           "submitted_on": _iso(p.submitted_on), "items": list(p.items)}
+    if p.answered_by is not None:  # keys only once answered, as the JSON always had them
+        out.update(answered_by=p.answered_by, answered_on=_iso(p.answered_on))
+    return out

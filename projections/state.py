@@ -2,22 +2,24 @@
 
 This is the reference semantics: the read model answers must equal these for
 every query (a property test holds them to it), and ``--known-at`` answers come
-from here, with the log cut at that record time.
+from here, with the log cut at that record time. The rules themselves live in
+the folds this module calls: ``measures`` (status), ``rates`` (stacking and
+partner coverage) and ``negotiations`` (status, and which talks are "between"
+two countries).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 
+from events.common import Subject
 from projections.measures import MeasureView, measure_on
-from projections.negotiations import NegotiationView, negotiation_on
-from projections.rates import RateAnswer, rate_from_views
+from projections.negotiations import negotiations_on
+from projections.rates import RateAnswer, covers_partner, rate_from_views
 from projections.recorded import Recorded
-
-Subject = tuple[str, str]
+from projections.results import State
 
 
 def by_subject(events: Iterable[Recorded]) -> dict[Subject, list[Recorded]]:
@@ -27,48 +29,34 @@ def by_subject(events: Iterable[Recorded]) -> dict[Subject, list[Recorded]]:
     return groups
 
 
-def covers_partner(view: MeasureView, partner: str) -> bool:
-    t = view.terms
-    return (partner in t.partners or "*" in t.partners) and partner not in t.except_partners
-
-
-def keep_negotiation(parties: Sequence[str], imposer: str | None, partner: str | None) -> bool:
-    return all(code in parties for code in (imposer, partner) if code is not None)
-
-
-@dataclass(frozen=True)
-class StateView:
-    as_of: dt.date
-    measures: list[MeasureView]
-    negotiations: list[NegotiationView]
+def of_kind(groups: dict[Subject, list[Recorded]], kind: str) -> dict[str, list[Recorded]]:
+    """The groups of one kind of subject, by slug."""
+    return {slug: evs for (k, slug), evs in groups.items() if k == kind}
 
 
 def measures_on(groups: dict[Subject, list[Recorded]], day: dt.date) -> list[MeasureView]:
-    views = (measure_on(evs, day) for (kind, _), evs in groups.items() if kind == "measure")
+    views = (measure_on(evs, day) for evs in of_kind(groups, "measure").values())
     return sorted((v for v in views if v is not None), key=lambda v: (v.imposer, v.measure))
+
+
+def select_measures(views: Iterable[MeasureView], imposer: str | None, partner: str | None) -> list[MeasureView]:
+    """What ``state --imposer --partner`` keeps: the imposer's measures that cover the partner."""
+    return [v for v in views
+            if (imposer is None or v.imposer == imposer) and (partner is None or covers_partner(v, partner))]
 
 
 def state_on(
     events: Iterable[Recorded], day: dt.date, imposer: str | None = None, partner: str | None = None
-) -> StateView:
+) -> State:
+    """The measures (of ``imposer``, covering ``partner``) and the negotiations between them on ``day``."""
     groups = by_subject(events)
-    measures = [
-        v
-        for v in measures_on(groups, day)
-        if (imposer is None or v.imposer == imposer) and (partner is None or covers_partner(v, partner))
-    ]
-    summits = {slug: evs for (kind, slug), evs in groups.items() if kind == "summit"}
-    negotiations = []
-    for (kind, _), evs in sorted(groups.items()):
-        if kind != "track":
-            continue
-        view = negotiation_on(evs, summits, day)
-        if view is not None and keep_negotiation(view.parties, imposer, partner):
-            negotiations.append(view)
-    return StateView(day, measures, negotiations)
+    measures = select_measures(measures_on(groups, day), imposer, partner)
+    negotiations = negotiations_on(of_kind(groups, "track"), of_kind(groups, "summit"), day, imposer, partner)
+    return State(day, None, tuple(measures), tuple(negotiations))
 
 
 def rate_on(
     events: Iterable[Recorded], day: dt.date, partner: str, product: str, imposer: str | None = None
 ) -> tuple[str | None, RateAnswer]:
+    """The imposer chosen and the stacked rate of ``partner``'s ``product`` on ``day``, by replay."""
     return rate_from_views(measures_on(by_subject(events), day), partner, product, imposer)

@@ -38,11 +38,12 @@ def _root(
     ctx.obj = Ledger(db)
 
 
-admin.register(app)
+# One Typer app per command module, joined here (typer's one-file-per-command layout).
+app.add_typer(admin.app)
 append.register(app)
-read.register(app)
-chart.register(app)
-timeline.register(app)
+app.add_typer(read.app)
+app.add_typer(chart.app)
+app.add_typer(timeline.app)
 
 
 def run(argv: list[str]) -> int:
@@ -70,7 +71,7 @@ def main() -> None:
             print(f"error: {error}", file=sys.stderr)
         if len(exc.errors) > 20:
             print(f"error: … and {len(exc.errors) - 20} more", file=sys.stderr)
-        if getattr(exc, "nothing_written", False):
+        if exc.nothing_written:
             print("nothing was written", file=sys.stderr)
         sys.exit(2)
     except LedgerError as exc:

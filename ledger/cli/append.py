@@ -144,8 +144,7 @@ def _make_command(type_name: str, model: Any) -> Any:
                 if raw is not None:
                     obj[name] = _convert(kinds[name], name, raw)
         except BadInput as exc:
-            exc.nothing_written = True  # type: ignore[attr-defined]
-            raise
+            raise BadInput(exc.errors, nothing_written=True) from None
         if source is not None:
             obj["source"] = source
         ledger = ctx.obj

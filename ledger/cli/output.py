@@ -1,7 +1,11 @@
-"""One output layer: every read command hands its data here with ``--format table|json|csv``.
+"""One output layer: every command hands its result here with ``--format``.
 
-JSON is the contract (SPEC §5) and goes to stdout unchanged; tables are for
-people; CSV flattens lists as ``JP,CN``. Messages go to stderr.
+:func:`render` is the only place formats are told apart: ``json`` prints the
+result's ``to_json()`` (the contract, docs/spec.md §5), ``csv`` its ``rows()``
+(lists flattened as ``JP,CN``), ``table`` what the command draws for people.
+A command that cannot give CSV declares its option as :class:`TableOrJson`, so
+``--format csv`` is refused (exit 2) before anything runs. Data goes to stdout,
+messages to stderr.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import csv
 import enum
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -18,6 +22,13 @@ class Format(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class TableOrJson(enum.StrEnum):
+    """The formats of a command whose answer is not a table of rows (``verify``, ``digest``)."""
+
+    table = "table"
+    json = "json"
 
 
 def console(stderr: bool = False) -> Any:
@@ -82,12 +93,20 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def render(data: Any, fmt: Format, rows: Sequence[dict[str, Any]], columns: Sequence[str],
-           title: str | None = None, extra_tables: Sequence[Any] = ()) -> None:
-    """JSON: ``data`` as is. CSV: ``rows`` by ``columns``. Table: a rich table of the same, plus extras."""
-    if fmt is Format.json:
-        emit_json(data)
-    elif fmt is Format.csv:
-        emit_csv(rows, columns)
+def render(result: Any, fmt: str, draw: Callable[[Any], Sequence[Any]], csv_columns: Sequence[str] = (),
+           rows: Callable[[Any], Sequence[dict[str, Any]]] | None = None) -> None:
+    """Print ``result`` as ``fmt``: its JSON, its rows as CSV, or the tables and lines ``draw`` makes of it.
+
+    ``rows`` replaces ``result.rows()`` where people read the rows differently (a source as one line).
+    """
+    if fmt == Format.json:
+        emit_json(result.to_json())
+    elif fmt == Format.csv:
+        emit_csv(rows(result) if rows is not None else result.rows(), csv_columns)
     else:
-        emit_tables(table(title, rows, columns), *extra_tables)
+        out = console()
+        for item in draw(result):
+            if isinstance(item, str):  # a plain line people copy (a digest): never re-wrapped or styled
+                sys.stdout.write(item + "\n")
+            else:
+                out.print(item)

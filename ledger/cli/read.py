@@ -1,4 +1,4 @@
-"""Read commands: state, rate, diff, history, export."""
+"""Read commands: state, rate, diff, history, export. Each parses, asks the service once, renders."""
 
 from __future__ import annotations
 
@@ -7,30 +7,17 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ledger.cli.options import AsOf, Imposer, KnownAt, Partner, PartnerArg, Since, TableJsonCsv, Until
 from ledger.cli.output import Format
 
-FormatOption = Annotated[Format, typer.Option("--format", help="table (default), json or csv.")]
-AsOf = Annotated[str, typer.Option("--as-of", help="Valid date (YYYY-MM-DD) to answer for.")]
-KnownAt = Annotated[Optional[str], typer.Option(
-    "--known-at", help="Use only what was recorded by this time (a recorded_at from `ledger history`, "
-    "or a date = end of that day UTC).")]
-Imposer = Annotated[Optional[str], typer.Option("--imposer", help="Country code of the imposing government.")]
-Partner = Annotated[Optional[str], typer.Option("--partner", help="Country code of the trading partner.")]
+app = typer.Typer()
 
 MEASURE_COLUMNS = ("measure", "imposer", "status", "rate", "partners", "except_partners", "products", "basis",
                    "effective_on")
 NEGOTIATION_COLUMNS = ("track", "parties", "status", "rounds_held", "last_round", "next_round", "proposals",
                        "summits")
 HISTORY_COLUMNS = ("position", "date", "type", "subject", "recorded_at", "recorded_by", "source", "status")
-
-
-def _country(field: str, value: str | None) -> str | None:
-    from events.codes import country_codes
-    from ledger.service import raise_input
-
-    if value is not None and value not in country_codes():
-        raise_input(field, f"{value!r} is not an ISO 3166-1 alpha-2 country code")
-    return value
+RATE_COLUMNS = ("measure", "basis", "status", "rate", "listed_rate", "reason")
 
 
 def _negotiation_rows(negotiations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -73,132 +60,152 @@ def _diff_row(change: dict[str, Any]) -> dict[str, Any]:
     return {"subject": subject, "change": change["change"], "details": details}
 
 
-def _source_text(source: dict[str, Any]) -> str:
-    return " — ".join(str(source[k]) for k in ("publisher", "title") if source.get(k))
+def _state_tables(state: Any) -> list[Any]:
+    from ledger.cli.output import table
+
+    known = f", as known at {state.known_at}" if state.known_at else ""
+    return [table(f"Measures as of {state.as_of}{known}", state.rows(), MEASURE_COLUMNS),
+            table(f"Negotiations as of {state.as_of}", _negotiation_rows(state.negotiation_rows()),
+                  NEGOTIATION_COLUMNS)]
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def state(
-        ctx: typer.Context,
-        as_of: AsOf,
-        known_at: KnownAt = None,
-        imposer: Imposer = None,
-        partner: Partner = None,
-        fmt: FormatOption = Format.table,
-    ) -> None:
-        """Measures and their status on a date, and every negotiation's status.
+@app.command()
+def state(
+    ctx: typer.Context,
+    as_of: AsOf,
+    known_at: KnownAt = None,
+    imposer: Imposer = None,
+    partner: Partner = None,
+    fmt: TableJsonCsv = Format.table,
+) -> None:
+    """Measures and their status on a date, and every negotiation's status.
 
-        Example: ledger state --as-of 2025-06-01 --partner JP
-        """
-        from ledger.cli.output import render, table
-        from ledger.service import parse_day, parse_known_at
+    Example: ledger state --as-of 2025-06-01 --partner JP
+    """
+    from ledger.cli.options import country
+    from ledger.cli.output import render
+    from ledger.service import parse_day, parse_known_at
 
-        data = ctx.obj.state(parse_day("as_of", as_of), parse_known_at(known_at),
-                             _country("imposer", imposer), _country("partner", partner))
-        title = f"Measures as of {data['as_of']}" + (f", as known at {data['known_at']}" if data["known_at"] else "")
-        negotiations = table(f"Negotiations as of {data['as_of']}", _negotiation_rows(data["negotiations"]),
-                             NEGOTIATION_COLUMNS)
-        render(data, fmt, data["measures"], MEASURE_COLUMNS, title, [negotiations])
+    result = ctx.obj.state(parse_day("as_of", as_of), parse_known_at(known_at),
+                           country("imposer", imposer), country("partner", partner))
+    render(result, fmt, _state_tables, MEASURE_COLUMNS)
 
-    @app.command()
-    def rate(
-        ctx: typer.Context,
-        partner: Annotated[str, typer.Argument(help="Partner country code, e.g. JP.")],
-        product: Annotated[str, typer.Argument(help="HS code, e.g. 870323.")],
-        as_of: AsOf,
-        imposer: Imposer = None,
-        known_at: KnownAt = None,
-        fmt: FormatOption = Format.table,
-    ) -> None:
-        """The stacked rate a partner's product pays, with what makes it up and what is left out.
 
-        Example: ledger rate JP 870323 --as-of 2025-06-01 --imposer US
-        """
-        from events.codes import hs_prefix
-        from ledger.cli.output import console, emit_csv, emit_json, table
-        from ledger.service import parse_day, parse_known_at, raise_input
+def _rate_rows(rate: Any) -> list[dict[str, Any]]:
+    # The CSV ends with a total row, so a spreadsheet gets the sum it would compute.
+    return [*rate.rows(), {"measure": "(total)", "status": "total", "rate": rate.to_json()["rate"]}]
 
-        try:
-            code = hs_prefix(product)
-        except ValueError as exc:
-            raise_input("product", str(exc))
-        data = ctx.obj.rate(_country("partner", partner), code, parse_day("as_of", as_of),
-                            _country("imposer", imposer), parse_known_at(known_at))
-        rows = [{**c, "status": "applied"} for c in data["components"]] + [
-            {**e, "status": "excluded"} for e in data["excluded"]]
-        if fmt is Format.json:
-            emit_json(data)
-        elif fmt is Format.csv:
-            total = {"measure": "(total)", "status": "total", "rate": data["rate"]}
-            emit_csv([*rows, total], ("measure", "basis", "status", "rate", "listed_rate", "reason"))
-        else:
-            out = console()
-            out.print(f"{data['partner']} {data['product']} under {data['imposer'] or '(no imposer)'} "
-                      f"on {data['as_of']}: [bold]{data['rate']}%[/bold]")
-            out.print(table("Applied", data["components"], ("measure", "basis", "listed_rate", "rate", "reduced_by"),
-                            ("measure", "basis", "listed rate", "adds", "inclusive of")))
-            if data["excluded"]:
-                out.print(table("Excluded", data["excluded"], ("measure", "basis", "reason")))
 
-    @app.command()
-    def diff(
-        ctx: typer.Context,
-        start: Annotated[str, typer.Option("--from", help="Earlier valid date.")],
-        end: Annotated[str, typer.Option("--to", help="Later valid date.")],
-        known_at: KnownAt = None,
-        imposer: Imposer = None,
-        partner: Partner = None,
-        fmt: FormatOption = Format.table,
-    ) -> None:
-        """What changed in the state between two dates.
+def _rate_tables(rate: Any) -> list[Any]:
+    from rich.text import Text
 
-        Example: ledger diff --from 2025-04-01 --to 2025-07-31
-        """
-        from ledger.cli.output import render
-        from ledger.service import parse_day, parse_known_at
+    from ledger.cli.output import table
 
-        data = ctx.obj.diff(parse_day("from", start), parse_day("to", end), parse_known_at(known_at),
-                            _country("imposer", imposer), _country("partner", partner))
-        rows = [_diff_row(c) for c in data["measures"] + data["negotiations"]]
-        render(data, fmt, rows, ("subject", "change", "details"), f"Changes from {data['from']} to {data['to']}")
+    data = rate.to_json()
+    head = Text(f"{data['partner']} {data['product']} under {data['imposer'] or '(no imposer)'} on {data['as_of']}: ")
+    head.append(f"{data['rate']}%", style="bold")
+    out = [head, table("Applied", data["components"], ("measure", "basis", "listed_rate", "rate", "reduced_by"),
+                       ("measure", "basis", "listed rate", "adds", "inclusive of"))]
+    if data["excluded"]:
+        out.append(table("Excluded", data["excluded"], ("measure", "basis", "reason")))
+    return out
 
-    @app.command()
-    def history(
-        ctx: typer.Context,
-        measure: Annotated[Optional[str], typer.Option("--measure", help="Only this measure's events.")] = None,
-        track: Annotated[Optional[str], typer.Option("--track", help="Only this negotiation's events.")] = None,
-        summit: Annotated[Optional[str], typer.Option("--summit", help="Only this summit's events.")] = None,
-        since: Annotated[Optional[str], typer.Option("--since", help="Events dated on or after this date.")] = None,
-        until: Annotated[Optional[str], typer.Option("--until", help="Events dated on or before this date.")] = None,
-        fmt: FormatOption = Format.table,
-    ) -> None:
-        """The audit trail: every recorded event with position, record time, author, source and corrections.
 
-        Example: ledger history --measure us-reciprocal-jp --format json
-        """
-        from ledger.cli.output import render
-        from ledger.service import parse_day, raise_input
+@app.command()
+def rate(
+    ctx: typer.Context,
+    partner: PartnerArg,
+    product: Annotated[str, typer.Argument(help="HS code, e.g. 870323.")],
+    as_of: AsOf,
+    imposer: Imposer = None,
+    known_at: KnownAt = None,
+    fmt: TableJsonCsv = Format.table,
+) -> None:
+    """The stacked rate a partner's product pays, with what makes it up and what is left out.
 
-        chosen = [(k, v) for k, v in (("measure", measure), ("track", track), ("summit", summit)) if v]
-        if len(chosen) > 1:
-            raise_input(chosen[1][0], "filter by one of --measure, --track, --summit at a time")
-        kind, slug = chosen[0] if chosen else (None, None)
-        rows = ctx.obj.history(kind, slug, parse_day("since", since) if since else None,
-                               parse_day("until", until) if until else None)
-        table_rows = [{**r, "source": _source_text(r["source"])} for r in rows]
-        if fmt is Format.json:
-            render(rows, fmt, [], ())
-        else:
-            render(rows, fmt, table_rows, HISTORY_COLUMNS, "History")
+    Example: ledger rate JP 870323 --as-of 2025-06-01 --imposer US
+    """
+    from ledger.cli.options import country
+    from ledger.cli.options import product as hs_product
+    from ledger.cli.output import render
+    from ledger.service import parse_day, parse_known_at
 
-    @app.command()
-    def export(ctx: typer.Context) -> None:
-        """All events as JSON Lines in record order; `ledger append --file` re-imports them.
+    result = ctx.obj.rate(country("partner", partner), hs_product("product", product), parse_day("as_of", as_of),
+                          country("imposer", imposer), parse_known_at(known_at))
+    render(result, fmt, _rate_tables, RATE_COLUMNS, _rate_rows)
 
-        Example: ledger export > backup.jsonl; ledger --db copy.db init; ledger --db copy.db append --file backup.jsonl
-        """
-        out = sys.stdout.buffer
-        for line in ctx.obj.export():
-            out.write(line)
-        out.flush()
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="Earlier valid date.")],
+    end: Annotated[str, typer.Option("--to", help="Later valid date.")],
+    known_at: KnownAt = None,
+    imposer: Imposer = None,
+    partner: Partner = None,
+    fmt: TableJsonCsv = Format.table,
+) -> None:
+    """What changed in the state between two dates.
+
+    Example: ledger diff --from 2025-04-01 --to 2025-07-31
+    """
+    from ledger.cli.options import country
+    from ledger.cli.output import render, table
+    from ledger.service import parse_day, parse_known_at
+
+    result = ctx.obj.diff(parse_day("from", start), parse_day("to", end), parse_known_at(known_at),
+                          country("imposer", imposer), country("partner", partner))
+    render(result, fmt, lambda r: [table(f"Changes from {r.start} to {r.end}", _diff_rows(r), DIFF_COLUMNS)],
+           DIFF_COLUMNS, _diff_rows)
+
+
+DIFF_COLUMNS = ("subject", "change", "details")
+
+
+def _diff_rows(result: Any) -> list[dict[str, Any]]:
+    return [_diff_row(c) for c in result.rows()]
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    measure: Annotated[Optional[str], typer.Option("--measure", help="Only this measure's events.")] = None,
+    track: Annotated[Optional[str], typer.Option("--track", help="Only this negotiation's events.")] = None,
+    summit: Annotated[Optional[str], typer.Option("--summit", help="Only this summit's events.")] = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: TableJsonCsv = Format.table,
+) -> None:
+    """The audit trail: every recorded event with position, record time, author, source and corrections.
+
+    Example: ledger history --measure us-reciprocal-jp --format json
+    """
+    from ledger.cli.options import date_range
+    from ledger.cli.output import render, table
+    from ledger.service import raise_input
+    chosen = [(k, v) for k, v in (("measure", measure), ("track", track), ("summit", summit)) if v]
+    if len(chosen) > 1:
+        raise_input(chosen[1][0], "filter by one of --measure, --track, --summit at a time")
+    kind, slug = chosen[0] if chosen else (None, None)
+    first, last = date_range("since", since, "until", until)
+    result = ctx.obj.history(kind, slug, first, last)
+    render(result, fmt, lambda r: [table("History", _history_rows(r), HISTORY_COLUMNS)], HISTORY_COLUMNS,
+           _history_rows)
+
+
+def _history_rows(result: Any) -> list[dict[str, Any]]:
+    from projections.audit import source_text
+
+    return [{**r, "source": source_text(r["source"])} for r in result.rows()]
+
+
+@app.command()
+def export(ctx: typer.Context) -> None:
+    """All events as JSON Lines in record order; `ledger append --file` re-imports them.
+
+    Example: ledger export > backup.jsonl; ledger --db copy.db init; ledger --db copy.db append --file backup.jsonl
+    """
+    out = sys.stdout.buffer
+    for line in ctx.obj.export():
+        out.write(line)
+    out.flush()

@@ -1,21 +1,32 @@
-"""Reading the read models: as-of answers as indexed queries, and the replay input for ``--known-at``.
+"""Reading the read models: every SQL query of the read side, once.
 
-``measures_as_of(conn, 2025-06-01)`` reads only the interval rows with
-``valid_from <= 2025-06-01 < valid_to`` — one per measure announced by then —
-whatever the length of the history behind them.
+As-of answers are indexed queries: ``measures_as_of(conn, 2025-06-01)`` reads only
+the interval rows with ``valid_from <= 2025-06-01 < valid_to`` — one per measure
+announced by then — whatever the length of the history behind them.
+
+Where a rule needs both SQL and a fold, the SQL here only **narrows candidates**
+and the pure fold in ``projections`` decides: :func:`candidate_measures` keeps the
+measures whose partners or products *in any version* could name a pair, and
+``projections.rates`` applies the exact scope on the date; :func:`tracks_between`
+keeps the tracks whose opening named both countries, and
+``projections.negotiations.parties_between`` decides on the folded view.
+
+This module also holds the subject loaders the writer uses to refold subjects
+(:func:`load_subjects`), so reading never imports the writer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from events.codes import ALL
+from events.common import Subject
 from projections.readmodel.tables import (
     ledger_index,
     ledger_meta,
@@ -25,7 +36,8 @@ from projections.readmodel.tables import (
     track_pairs,
     track_parties,
 )
-from projections.views import MeasureView, Terms
+from projections.shapes import view_from_json
+from projections.views import MeasureView
 
 if TYPE_CHECKING:
     from projections.negotiations import NegotiationView
@@ -34,40 +46,122 @@ if TYPE_CHECKING:
 # Measures are answered from dataclasses rebuilt from rows; only negotiations and replays
 # decode events, so those imports (pydantic models) are made where they are needed.
 
+T = TypeVar("T")
+#: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
+IN_LIST = 500
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
 
-
-def view_from_json(data: dict[str, Any]) -> MeasureView:
-    return MeasureView(
-        measure=data["measure"],
-        imposer=data["imposer"],
-        basis=data["basis"],
-        title=data.get("title"),
-        status=data["status"],
-        terms=Terms(
-            rate=Decimal(str(data["rate"])),
-            partners=tuple(data["partners"]),
-            except_partners=tuple(data["except_partners"]),
-            products=tuple(data["products"]),
-            except_products=tuple(data["except_products"]),
-            not_with=tuple(data["not_with"]),
-            inclusive_of=tuple(data["inclusive_of"]),
-        ),
-        announced_on=dt.date.fromisoformat(data["announced_on"]),
-        effective_on=_date(data.get("effective_on")),
-        suspended_until=_date(data.get("suspended_until")),
-    )
+def in_chunks(values: Sequence[T], size: int = IN_LIST) -> Iterator[list[T]]:
+    """``values`` in slices of ``size``, for ``IN`` lists and other bounded batches."""
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
 
 
 def get_meta(conn: Connection, key: str) -> str | None:
     return conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == key)).scalar()  # type: ignore[no-any-return]
 
 
-def _prefixes(product: str) -> list[str]:
+# -- events and subjects ------------------------------------------------------------------------
+
+
+def record_from_row(row: Any, column: str = "current") -> Recorded:
+    """An index row (``payload`` as recorded, or ``current`` as corrected) as a :class:`Recorded`."""
+    from events.registry import EVENT_TYPES
+    from projections.recorded import Recorded
+
+    # pydantic parses the JSON text itself (in Rust): no json.loads, no intermediate dict.
+    return Recorded(
+        position=row.position,
+        recorded_at=dt.datetime.fromisoformat(row.recorded_at),
+        recorded_by=row.recorded_by,
+        event=EVENT_TYPES[row.type].model_validate_json(getattr(row, column)),
+    )
+
+
+def subject_records(conn: Connection, kind: str, slug: str) -> list[Recorded]:
+    """A subject's live events (corrections applied, retracted ones left out), in record order."""
+    return load_subjects(conn, kind, [slug]).get(slug, [])
+
+
+def load_subjects(
+    conn: Connection, kind: str, slugs: Sequence[str], fresh: dict[int, Recorded] | None = None
+) -> dict[str, list[Recorded]]:
+    """Live events of many subjects of one kind, a few queries for all of them.
+
+    ``fresh`` holds events of the batch being written (uncorrected), keyed by position,
+    so they are not decoded again from the rows just inserted.
+    """
+    fresh = fresh or {}
+    out: dict[str, list[Recorded]] = {}
+    c = ledger_index.c
+    for part in in_chunks(slugs):
+        rows = conn.execute(
+            select(c.position, c.type, c.subject, c.recorded_at, c.recorded_by, c.current)
+            .where(c.subject_kind == kind, c.subject.in_(part), c.current.is_not(None))
+            .order_by(c.position)
+        )
+        for row in rows:
+            rec = fresh.get(row.position)
+            out.setdefault(row.subject, []).append(rec if rec is not None else record_from_row(row))
+    return out
+
+
+def base_target(conn: Connection, event_id: str) -> str:
+    """The non-correction event a correction (or a retraction of one) is ultimately about.
+
+    Only corrections have a ``target`` in the index, so following targets ends at the event.
+    """
+    target = conn.execute(select(ledger_index.c.target).where(ledger_index.c.event_id == event_id)).scalar()
+    return base_target(conn, target) if target is not None else event_id
+
+
+def event_subject(conn: Connection, event_id: UUID | str) -> Subject | None:
+    row = conn.execute(
+        select(ledger_index.c.subject_kind, ledger_index.c.subject).where(ledger_index.c.event_id == str(event_id))
+    ).first()
+    return (row.subject_kind, row.subject) if row is not None else None
+
+
+def records(conn: Connection, known_at: str | None = None) -> Iterator[Recorded]:
+    """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``."""
+    query = select(ledger_index).order_by(ledger_index.c.position)
+    if known_at is not None:
+        query = query.where(ledger_index.c.recorded_at <= known_at)
+    for row in conn.execution_options(yield_per=2000).execute(query):
+        yield record_from_row(row, "payload")
+
+
+# -- measures -----------------------------------------------------------------------------------
+
+
+def hs_prefixes(product: str) -> list[str]:
     """Every HS prefix (2+ digits) that could name ``product``, and ``*``."""
     return [ALL] + [product[:n] for n in range(2, len(product) + 1)]
+
+
+def candidate_measures(imposer: str | None, partner: str | None, product: str | None) -> Select[Any] | None:
+    """The measures whose partners / products, in any version, could name the pair (None: no narrowing).
+
+    A candidate only: exceptions, amendments and the date are for the fold to decide.
+    """
+    ms = measure_scope.c
+    query: Select[Any] | None = None
+    for axis, values in (("p", [ALL, partner] if partner else None), ("h", hs_prefixes(product) if product else None)):
+        if values is None:
+            continue
+        candidates = select(ms.measure).where(ms.axis == axis, ms.value.in_(values))
+        if imposer is not None:
+            candidates = candidates.where(ms.imposer == imposer)
+        query = candidates if query is None else query.where(ms.measure.in_(candidates))
+    return query
+
+
+def _narrowed(query: Select[Any], imposer: str | None, partner: str | None, product: str | None) -> Select[Any]:
+    mi = measure_intervals.c
+    if imposer is not None:
+        query = query.where(mi.imposer == imposer)
+    candidates = candidate_measures(imposer, partner, product)
+    return query if candidates is None else query.where(mi.measure.in_(candidates))
 
 
 def measures_as_of(
@@ -77,59 +171,80 @@ def measures_as_of(
     partner: str | None = None,
     product: str | None = None,
 ) -> list[MeasureView]:
-    """Measures announced by ``day`` as they stood then; ``partner``/``product`` keep only those whose
-    partners/products (in any version) could name it — the caller applies the exact rule."""
+    """Measures announced by ``day`` as they stood then; ``partner``/``product`` keep the candidates
+    whose partners/products (in any version) could name them — the caller applies the exact rule."""
     iso = day.isoformat()
-    mi, ms = measure_intervals.c, measure_scope.c
-    query = select(mi.view).where(mi.valid_from <= iso, mi.valid_to > iso)
-    if imposer is not None:
-        query = query.where(mi.imposer == imposer)
-    for axis, values in (("p", [ALL, partner] if partner else None), ("h", _prefixes(product) if product else None)):
-        if values is not None:
-            candidates = select(ms.measure).where(ms.axis == axis, ms.value.in_(values))
-            if imposer is not None:
-                candidates = candidates.where(ms.imposer == imposer)
-            query = query.where(mi.measure.in_(candidates))
+    mi = measure_intervals.c
+    query = _narrowed(select(mi.view).where(mi.valid_from <= iso, mi.valid_to > iso), imposer, partner, product)
     views = [view_from_json(json.loads(v)) for (v,) in conn.execute(query)]
     return sorted(views, key=lambda v: (v.imposer, v.measure))
+
+
+def interval_starts(conn: Connection, imposer: str | None, partner: str, product: str, start: dt.date,
+                end: dt.date) -> list[dt.date]:
+    """The days in ``(start, end]`` on which a candidate measure for the pair changes (interval starts).
+
+    The rate of a pair can only change on such a day, so a series evaluates it there and nowhere else.
+    """
+    mi = measure_intervals.c
+    query = select(mi.valid_from).distinct().where(mi.valid_from > start.isoformat(),
+                                                   mi.valid_from <= end.isoformat())
+    return sorted(dt.date.fromisoformat(v) for v in conn.execute(_narrowed(query, imposer, partner, product))
+                  .scalars())
+
+
+# -- negotiations -------------------------------------------------------------------------------
+
+
+def tracks_between(conn: Connection, imposer: str | None, partner: str | None,
+                   day: dt.date | None = None) -> list[str]:
+    """Tracks whose opening named the given countries (all tracks when neither is given), opened by ``day``.
+
+    Two different countries are one lookup in ``track_pairs``, however many tracks either
+    has with others. Candidates only: ``parties_between`` decides on the folded view.
+    """
+    codes = sorted({c for c in (imposer, partner) if c is not None})
+    if len(codes) == 2:
+        tq = track_pairs.c
+        query = select(tq.track).where(tq.party == codes[0], tq.other == codes[1])
+        if day is not None:
+            query = query.where(tq.opened_on <= day.isoformat())
+    else:
+        tp = track_parties.c
+        query = select(tp.track).distinct()
+        if codes:
+            query = query.where(tp.party == codes[0])
+        if day is not None:
+            query = query.where(tp.opened_on <= day.isoformat())
+    return sorted(set(conn.execute(query).scalars()))
+
+
+def summits_naming(conn: Connection, tracks: Sequence[str]) -> list[str]:
+    """The summits whose schedule names any of ``tracks``."""
+    st = summit_tracks.c
+    found: set[str] = set()
+    for part in in_chunks(tracks):
+        found.update(conn.execute(select(st.summit).where(st.track.in_(part))).scalars())
+    return sorted(found)
+
+
+def negotiation_events(conn: Connection, imposer: str | None, partner: str | None,
+                       day: dt.date | None = None) -> tuple[dict[str, list[Recorded]], dict[str, list[Recorded]]]:
+    """The live events of the candidate tracks between the countries, and of the summits naming them."""
+    tracks = tracks_between(conn, imposer, partner, day)
+    return load_subjects(conn, "track", tracks), load_subjects(conn, "summit", summits_naming(conn, tracks))
 
 
 def negotiations_as_of(
     conn: Connection, day: dt.date, imposer: str | None = None, partner: str | None = None
 ) -> list[NegotiationView]:
-    from projections.negotiations import negotiation_on
-    from projections.readmodel.writer import load_subjects, subject_records
-    from projections.state import keep_negotiation
+    from projections.negotiations import negotiations_on
 
-    iso = day.isoformat()
-    if imposer is not None and partner is not None and imposer != partner:
-        tq = track_pairs.c
-        query = select(tq.track).where(tq.party == imposer, tq.other == partner, tq.opened_on <= iso)
-    else:
-        tp = track_parties.c
-        query = select(tp.track).where(tp.opened_on <= iso).distinct()
-        if imposer or partner:
-            query = query.where(tp.party == (imposer or partner))
-    tracks = sorted(set(conn.execute(query).scalars()))
-    out = []
-    for slug in tracks:
-        linked = conn.execute(select(summit_tracks.c.summit).where(summit_tracks.c.track == slug)).scalars().all()
-        summits = load_subjects(conn, "summit", list(linked))
-        view = negotiation_on(subject_records(conn, "track", slug), summits, day)
-        if view is not None and keep_negotiation(view.parties, imposer, partner):
-            out.append(view)
-    return out
+    tracks, summits = negotiation_events(conn, imposer, partner, day)
+    return negotiations_on(tracks, summits, day, imposer, partner)
 
 
-def records(conn: Connection, known_at: str | None = None) -> Iterator[Recorded]:
-    """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``."""
-    from projections.readmodel.writer import record_from_row
-
-    query = select(ledger_index).order_by(ledger_index.c.position)
-    if known_at is not None:
-        query = query.where(ledger_index.c.recorded_at <= known_at)
-    for row in conn.execution_options(yield_per=2000).execute(query):
-        yield record_from_row(row, "payload")
+# -- history ------------------------------------------------------------------------------------
 
 
 def history_rows(
@@ -154,8 +269,8 @@ def corrections_by_target(conn: Connection, event_ids: list[str]) -> dict[str, l
     """Positions of the corrections (and retractions) of each of ``event_ids``."""
     out: dict[str, list[int]] = {}
     c = ledger_index.c
-    for i in range(0, len(event_ids), 500):
-        query = select(c.target, c.position).where(c.target.in_(event_ids[i : i + 500])).order_by(c.position)
+    for part in in_chunks(event_ids):
+        query = select(c.target, c.position).where(c.target.in_(part)).order_by(c.position)
         for target, position in conn.execute(query):
             out.setdefault(target, []).append(position)
     return out

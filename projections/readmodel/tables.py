@@ -8,7 +8,8 @@
 ``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
                    rows, so ``--as-of D`` is an indexed range query, not a replay.
 ``measure_scope``  every partner and HS prefix each measure has named, for candidate lookups.
-``track_parties``, ``summit_tracks``  which tracks a country is party to, which summits name a track.
+``track_parties``, ``track_pairs``, ``summit_tracks``  which tracks a country is party to (and with
+                   whom), which summits name a track.
 ``subjects``       measures, tracks, summits and proposals the ledger has ever introduced
                    (a retracted opener stays introduced): what append checks consult.
 ``ledger_meta``    key/value: schema version and the position the read models reflect.

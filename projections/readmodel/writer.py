@@ -12,17 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
-from uuid import UUID
 
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
-from events.correction import CorrectionEvent
-from events.registry import EVENT_TYPES
+from events.common import Subject
+from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from events.summit import SummitScheduled
 from events.talks import ProposalSubmitted, TalksOpened
 from projections.measures import measure_timeline
-from projections.readmodel.queries import get_meta  # noqa: F401  (re-exported for writers)
+from projections.readmodel.queries import base_target, in_chunks, load_subjects, record_from_row
 from projections.readmodel.tables import (
     OPEN_END,
     ledger_index,
@@ -37,23 +36,10 @@ from projections.readmodel.tables import (
 from projections.recorded import Recorded, effective_events
 from projections.shapes import measure_json
 
-Subject = tuple[str, str]
-CORRECTION_TYPES = tuple(t for t, c in EVENT_TYPES.items() if issubclass(c, CorrectionEvent))
-
 
 def dumps(obj: Any) -> str:
     """Canonical JSON text (sorted keys, compact): equal content gives equal strings."""
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
-
-
-def record_from_row(row: Any, column: str = "current") -> Recorded:
-    # pydantic parses the JSON text itself (in Rust): no json.loads, no intermediate dict.
-    return Recorded(
-        position=row.position,
-        recorded_at=dt.datetime.fromisoformat(row.recorded_at),
-        recorded_by=row.recorded_by,
-        event=EVENT_TYPES[row.type].model_validate_json(getattr(row, column)),
-    )
 
 
 def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -123,35 +109,6 @@ def recompute_current(conn: Connection, base_ids: set[str]) -> None:
         conn.execute(update(ledger_index).where(ledger_index.c.position == row.position).values(current=current))
 
 
-def subject_records(conn: Connection, kind: str, slug: str) -> list[Recorded]:
-    """A subject's live events (corrections applied, retracted ones left out), in record order."""
-    return load_subjects(conn, kind, [slug]).get(slug, [])
-
-
-def load_subjects(
-    conn: Connection, kind: str, slugs: Sequence[str], fresh: dict[int, Recorded] | None = None
-) -> dict[str, list[Recorded]]:
-    """Live events of many subjects of one kind, a few queries for all of them.
-
-    ``fresh`` holds events of the batch being written (uncorrected), keyed by position,
-    so they are not decoded again from the rows just inserted.
-    """
-    fresh = fresh or {}
-    out: dict[str, list[Recorded]] = {}
-    c = ledger_index.c
-    for i in range(0, len(slugs), 500):
-        part = list(slugs[i : i + 500])
-        rows = conn.execute(
-            select(c.position, c.type, c.subject, c.recorded_at, c.recorded_by, c.current)
-            .where(c.subject_kind == kind, c.subject.in_(part), c.current.is_not(None))
-            .order_by(c.position)
-        )
-        for row in rows:
-            rec = fresh.get(row.position)
-            out.setdefault(row.subject, []).append(rec if rec is not None else record_from_row(row))
-    return out
-
-
 REFOLD_SLICE = 500
 PROPOSAL_TYPE = next(t for t, c in EVENT_TYPES.items() if c is ProposalSubmitted)
 
@@ -181,8 +138,7 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
         by_kind.setdefault(kind, []).append(slug)
     known: set[Subject] = set()
     for kind, slugs in by_kind.items():
-        for i in range(0, len(slugs), 500):
-            part = slugs[i : i + 500]
+        for part in in_chunks(slugs):
             query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug.in_(part))
             known.update((kind, slug) for slug in conn.execute(query).scalars())
     bulk_insert(conn, subjects, [{"kind": k, "slug": s_, "position": p, "facts": "{}"}
@@ -190,8 +146,8 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
 
 
 def _delete_where_in(conn: Connection, column: Any, values: Sequence[str], *extra: Any) -> None:
-    for i in range(0, len(values), 500):
-        conn.execute(delete(column.table).where(column.in_(values[i : i + 500]), *extra))
+    for part in in_chunks(values):
+        conn.execute(delete(column.table).where(column.in_(part), *extra))
 
 
 def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
@@ -293,15 +249,6 @@ def index_and_correct(
     return corrected
 
 
-def base_target(conn: Connection, event_id: str) -> str:
-    """The non-correction event a correction (or a retraction of one) is ultimately about."""
-    c = ledger_index.c
-    row = conn.execute(select(c.type, c.target).where(c.event_id == event_id)).first()
-    if row is not None and row.type in CORRECTION_TYPES and row.target is not None:
-        return base_target(conn, row.target)
-    return event_id
-
-
 def refresh_subjects(conn: Connection, touched: Iterable[Subject], fresh: dict[int, Recorded] | None = None) -> None:
     """Refold every touched subject from its own events (batched per kind)."""
     by_kind: dict[str, list[str]] = {}
@@ -318,10 +265,3 @@ def refresh_subjects(conn: Connection, touched: Iterable[Subject], fresh: dict[i
 def set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(delete(ledger_meta).where(ledger_meta.c.key == key))
     conn.execute(insert(ledger_meta).values(key=key, value=value))
-
-
-def event_subject(conn: Connection, event_id: UUID | str) -> Subject | None:
-    row = conn.execute(
-        select(ledger_index.c.subject_kind, ledger_index.c.subject).where(ledger_index.c.event_id == str(event_id))
-    ).first()
-    return (row.subject_kind, row.subject) if row is not None else None

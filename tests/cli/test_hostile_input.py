@@ -154,7 +154,7 @@ def tally(outcome: str) -> None:
 
 
 def snapshot(ledger: Ledger) -> tuple[int, str]:
-    head = ledger.digest()
+    head = ledger.digest().to_json()
     return head["events"], head["digest"]
 
 
@@ -185,7 +185,7 @@ def check_file(cli: Cli, ledger: Ledger, text: str) -> None:
                 expected.pop(filled, None)
                 kept.pop(filled)
         assert kept == expected
-    assert ledger.verify()["events"] == after[0]
+    assert ledger.verify().to_json()["events"] == after[0]
 
 
 @pytest.fixture
@@ -251,7 +251,7 @@ def check_typed(cli: Cli, ledger: Ledger, arguments: list[str]) -> None:
     for option in ("--measure", "--basis", "--title", "--note"):
         if option in given_values:
             assert stored[option[2:]].strip() == given_values[option].strip()
-    assert ledger.verify()["events"] == after[0]
+    assert ledger.verify().to_json()["events"] == after[0]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.cli.timeline import describe
+from projections.timeline import describe
 from tests.conftest import BACKENDS, SAMPLE, Cli, backend_url
 from tests.scenario import ev
 

@@ -43,7 +43,7 @@ def test_changing_the_log_through_sql_is_refused(seeded: Ledger, statement: str)
             conn.execute(text(statement))
     finally:
         engine.dispose()
-    assert seeded.verify()["events"] == len(seed_scenario())
+    assert seeded.verify().to_json()["events"] == len(seed_scenario())
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
@@ -55,11 +55,11 @@ def test_truncating_the_log_is_refused_on_postgresql(seeded: Ledger, table: str)
             conn.execute(text(f"TRUNCATE {table} CASCADE"))
     finally:
         engine.dispose()
-    assert seeded.verify()["events"] == len(seed_scenario())
+    assert seeded.verify().to_json()["events"] == len(seed_scenario())
 
 
 def test_the_read_models_stay_writable_so_rebuild_rewrites_them(seeded: Ledger) -> None:
-    before = seeded.state(JUNE)
+    before = seeded.state(JUNE).to_json()
     engine = raw(seeded.url)
     try:
         with engine.begin() as conn:
@@ -68,15 +68,15 @@ def test_the_read_models_stay_writable_so_rebuild_rewrites_them(seeded: Ledger) 
     finally:
         engine.dispose()
     assert seeded.rebuild() == len(seed_scenario())
-    assert seeded.verify()["events"] == len(seed_scenario())
-    assert seeded.state(JUNE) == before
+    assert seeded.verify().to_json()["events"] == len(seed_scenario())
+    assert seeded.state(JUNE).to_json() == before
 
 
 def test_appends_and_corrections_still_work_under_the_triggers(seeded: Ledger) -> None:
-    target = seeded.history(kind="measure", slug="us-reciprocal-jp")[0]["id"]
+    target = seeded.history(kind="measure", slug="us-reciprocal-jp").to_json()[0]["id"]
     seeded.append([(1, ev("ledger.corrected", "2025-05-01", target=target, fields={"rate": 15}, reason="typo")),
                    (2, ev("measure.revoked", "2025-08-01", measure="us-232-autos"))], author="tester")
-    assert seeded.verify()["events"] == len(seed_scenario()) + 2
+    assert seeded.verify().to_json()["events"] == len(seed_scenario()) + 2
 
 
 def count_triggers(url: str) -> int:
@@ -104,10 +104,10 @@ def test_init_again_changes_nothing_and_puts_back_missing_triggers(seeded: Ledge
     finally:
         engine.dispose()
     assert count_triggers(seeded.url) == 0
-    assert seeded.verify()["append_only"] is False
+    assert seeded.verify().to_json()["append_only"] is False
     assert seeded.init() is False
     assert count_triggers(seeded.url) == installed
-    assert seeded.verify()["append_only"] is True
+    assert seeded.verify().to_json()["append_only"] is True
 
 
 # -- PostgreSQL: an analysts' role that can append and read, never change the log ------------------------

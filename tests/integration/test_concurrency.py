@@ -111,15 +111,15 @@ def test_four_writers_appending_250_events_each_one_by_one_lose_nothing(store: L
     assert [errors for _, errors in reports] == [[]] * WRITERS
     total = WRITERS * EACH
     assert log_versions(store.url) == list(range(1, total + 1))
-    assert store.verify()["events"] == total
-    history = store.history()
+    assert store.verify().to_json()["events"] == total
+    history = store.history().to_json()
     assert [h["position"] for h in history] == list(range(1, total + 1))
     for w in range(WRITERS):
         mine = [h for h in history if h["recorded_by"] == f"writer-{w}"]
         assert [h["measure"] for h in mine] == [event(w, i)["measure"] for i in range(EACH)]
     import datetime as dt
 
-    measures = store.state(dt.date(2025, 6, 1))["measures"]
+    measures = store.state(dt.date(2025, 6, 1)).to_json()["measures"]
     assert len(measures) == total - total // 5
     amended = {m["measure"]: m["rate"] for m in measures}
     assert amended["w3-m3"] == 4  # announced at 10, amended by w3's event 4 to 4 % 50
@@ -137,7 +137,7 @@ def test_four_file_imports_at_once_land_whole_and_contiguous(store: Ledger, tmp_
     seen = set()
     while any(p.poll() is None for p in procs):
         # A reader meanwhile sees one snapshot: some files wholly imported, never part of one.
-        seen.add(store.verify()["events"])
+        seen.add(store.verify().to_json()["events"])
         time.sleep(0.05)  # leave the writers the CPU
     outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
     for p in procs:
@@ -148,9 +148,9 @@ def test_four_file_imports_at_once_land_whole_and_contiguous(store: Ledger, tmp_
     total = WRITERS * EACH
     assert seen <= set(range(0, total + 1, EACH))
     assert log_versions(store.url) == list(range(1, total + 1))
-    assert store.verify()["events"] == total
+    assert store.verify().to_json()["events"] == total
     by_writer: dict[str, list[int]] = {}
-    for h in store.history():
+    for h in store.history().to_json():
         by_writer.setdefault(h["recorded_by"], []).append(h["position"])
     for positions in by_writer.values():
         # One transaction per file: its events form one block, never interleaved with another file's.
@@ -166,8 +166,8 @@ def test_conflicting_writers_are_resolved_whole_never_half_applied(store: Ledger
     assert all("'contested' was already introduced" in str(detail) for kind, detail, _ in contested
                if kind == "rejected")
     # The winner's whole file went in; each loser's first line, valid on its own, did not.
-    assert store.verify()["events"] == 3
-    measures = [h["measure"] for h in store.history()]
+    assert store.verify().to_json()["events"] == 3
+    measures = [h["measure"] for h in store.history().to_json()]
     assert measures[0] == "w0-m0"
     assert measures[1] in {f"w{w}-m1" for w in range(WRITERS)}
     assert measures[2] == "contested"

@@ -53,9 +53,9 @@ def test_retracting_an_earlier_correction_drops_a_later_one_that_no_longer_fits(
     lines = [announce(), {**suspend(), "until": "2025-05-15"},
              {**correct(SUS, until="2025-05-30"), "id": c1}, correct(SUS, effective_on="2025-05-20"), retract(c1)]
     store.append(list(enumerate(lines, start=1)))
-    measure = store.state(dt.date(2025, 5, 10))["measures"][0]
+    measure = store.state(dt.date(2025, 5, 10)).to_json()["measures"][0]
     assert measure["status"] == "suspended"
-    assert store.verify()["ok"]
+    assert store.verify().to_json()["ok"]
 
 
 def test_a_retraction_chain_of_any_depth_reads_the_same_in_the_read_model(store: Ledger) -> None:
@@ -63,8 +63,8 @@ def test_a_retraction_chain_of_any_depth_reads_the_same_in_the_read_model(store:
     lines = [announce()] + [retract(ANN if n == 0 else ids[n - 1], ids[n]) for n in range(5)]
     store.append(list(enumerate(lines, start=1)))
     # Five retractions deep: odd count, so the announcement is withdrawn.
-    assert store.state(dt.date(2025, 6, 1))["measures"] == []
-    assert store.verify()["ok"]
+    assert store.state(dt.date(2025, 6, 1)).to_json()["measures"] == []
+    assert store.verify().to_json()["ok"]
 
 
 @pytest.mark.parametrize("split", [False, True])
@@ -77,4 +77,4 @@ def test_a_retracted_measure_stays_introduced_however_the_appends_were_split(sto
     else:
         result = store.append(list(enumerate(first + second, start=1)))
     assert result.last_position == 3
-    assert store.state(dt.date(2025, 7, 1))["measures"] == []
+    assert store.state(dt.date(2025, 7, 1)).to_json()["measures"] == []

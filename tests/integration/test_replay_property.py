@@ -38,7 +38,7 @@ from events.registry import EVENT_TYPES
 from ledger.reports import AmbiguousImposer
 from ledger.service import Ledger
 from projections.recorded import Recorded, effective_events
-from projections.shapes import rate_json, state_json
+from projections.results import Rate
 from projections.state import rate_on, state_on
 from tests.conftest import pg_schema_url
 from tests.unit.test_events import T0
@@ -224,7 +224,8 @@ def correct(draw: st.DrawFn, draft: Draft) -> None:
 
 
 def retract(draw: st.DrawFn, draft: Draft) -> None:
-    # An event, a correction of one, or a retraction of one: chains at most two deep (see the xfail below).
+    # An event, a correction of one, or a retraction of one: chains at most two deep here; deeper chains are
+    # tests/integration/test_correction_rules.py's.
     base_ids = {e["id"] for e in draft.base_events()}
     candidates = [e for e in draft.events if e["id"] in base_ids or e.get("target") in base_ids]
     target = draw(st.sampled_from(candidates))
@@ -287,17 +288,17 @@ def answers(ledger: Ledger) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for d in QUERY_DAYS:
         for imposer, partner in ((None, None), ("US", None), (None, "JP"), ("EU", "CN")):
-            out[f"state {d} {imposer} {partner}"] = ledger.state(d, None, imposer, partner)
+            out[f"state {d} {imposer} {partner}"] = ledger.state(d, None, imposer, partner).to_json()
         for partner, product in PAIRS:
             for imposer in ("US", "EU"):
-                out[f"rate {d} {partner} {product} {imposer}"] = ledger.rate(partner, product, d, imposer)
+                out[f"rate {d} {partner} {product} {imposer}"] = ledger.rate(partner, product, d, imposer).to_json()
             out[f"rate {d} {partner} {product} any"] = _rate_or_error(partial(ledger.rate, partner, product, d))
     return out
 
 
 def _replay_rate(records: list[Recorded], d: dt.date, partner: str, product: str) -> dict[str, Any]:
     chosen, answer = rate_on(records, d, partner, product)
-    return rate_json(chosen, partner, product, d, None, answer)
+    return Rate.of(chosen, partner, product, d, None, answer).to_json()
 
 
 def expected(records: list[Recorded]) -> dict[str, Any]:
@@ -305,11 +306,12 @@ def expected(records: list[Recorded]) -> dict[str, Any]:
     for d in QUERY_DAYS:
         for imposer, partner in ((None, None), ("US", None), (None, "JP"), ("EU", "CN")):
             view = state_on(records, d, imposer, partner)
-            out[f"state {d} {imposer} {partner}"] = state_json(d, None, view.measures, view.negotiations)
+            out[f"state {d} {imposer} {partner}"] = view.to_json()
         for partner, product in PAIRS:
             for imposer in ("US", "EU"):
                 chosen, answer = rate_on(records, d, partner, product, imposer)
-                out[f"rate {d} {partner} {product} {imposer}"] = rate_json(chosen, partner, product, d, None, answer)
+                rate = Rate.of(chosen, partner, product, d, None, answer)
+                out[f"rate {d} {partner} {product} {imposer}"] = rate.to_json()
             replay_any = partial(_replay_rate, records, d, partner, product)
             out[f"rate {d} {partner} {product} any"] = _rate_or_error(replay_any)
     return out
@@ -385,4 +387,4 @@ def test_a_retraction_of_the_retraction_of_a_retraction_reads_the_same_in_the_re
               for n in (1, 2, 3)]
     store.append(list(enumerate(lines, start=1)))
     d = dt.date(2025, 5, 1)
-    assert store.state(d)["measures"] == state_json(d, None, state_on(replayed(store), d).measures, [])["measures"]
+    assert store.state(d).to_json()["measures"] == state_on(replayed(store), d).to_json()["measures"]

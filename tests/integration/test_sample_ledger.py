@@ -53,11 +53,11 @@ def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def rate(ledger: Ledger, product: str, day: str) -> float:
-    return float(ledger.rate("JP", product, D(day), "US")["rate"])
+    return float(ledger.rate("JP", product, D(day), "US").to_json()["rate"])
 
 
 def talks(ledger: Ledger, day: str) -> dict[str, Any]:
-    (track,) = [n for n in ledger.state(D(day))["negotiations"] if n["track"] == "us-jp-tariffs"]
+    (track,) = [n for n in ledger.state(D(day)).to_json()["negotiations"] if n["track"] == "us-jp-tariffs"]
     return track
 
 
@@ -81,7 +81,7 @@ class TestTheFile:
 
 class TestCarsFromJapan:
     def test_cars_pay_mfn_plus_section_232_before_the_deal_takes_effect(self, sample: Ledger) -> None:
-        answer = sample.rate("JP", "870323", D("2025-06-01"), "US")
+        answer = sample.rate("JP", "870323", D("2025-06-01"), "US").to_json()
         assert answer["rate"] == 27.5
         assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-mfn-8703": 2.5, "us-232-autos": 25}
 
@@ -89,7 +89,7 @@ class TestCarsFromJapan:
         assert rate(sample, "870323", "2025-09-15") == 27.5
 
     def test_cars_pay_15_all_in_once_the_agreement_took_effect(self, sample: Ledger) -> None:
-        answer = sample.rate("JP", "870323", D("2025-09-16"), "US")
+        answer = sample.rate("JP", "870323", D("2025-09-16"), "US").to_json()
         assert answer["rate"] == 15
         assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-mfn-8703": 2.5,
                                                                            "us-jp-autos-15": 12.5}
@@ -110,7 +110,7 @@ class TestSteelFromJapan:
         assert rate(sample, "7208", day) == expected
 
     def test_the_reciprocal_tariff_does_not_stack_on_steel(self, sample: Ledger) -> None:
-        answer = sample.rate("JP", "7208", D("2025-06-04"), "US")
+        answer = sample.rate("JP", "7208", D("2025-06-04"), "US").to_json()
         assert [c["measure"] for c in answer["components"]] == ["us-232-steel"]
         assert "not_with" in {e["measure"]: e["reason"] for e in answer["excluded"]}["us-reciprocal-baseline"]
 
@@ -135,19 +135,19 @@ class TestTheNegotiation:
         assert proposals["jp-package"]["by"] == "JP"
 
     def test_the_talks_are_not_open_before_11_april(self, sample: Ledger) -> None:
-        assert [n["track"] for n in sample.state(D("2025-04-10"))["negotiations"]] == []
+        assert [n["track"] for n in sample.state(D("2025-04-10")).to_json()["negotiations"]] == []
 
 
 class TestTheStore:
     def test_every_recorded_event_has_a_source(self, sample: Ledger) -> None:
-        rows = sample.history()
+        rows = sample.history().to_json()
         assert len(rows) == 54
         assert all(r["source"].get("publisher") or r["source"].get("title") for r in rows)
 
     def test_reimporting_the_sample_adds_nothing(self, store: Ledger) -> None:
         load(store)
-        before = store.digest()
+        before = store.digest().to_json()
         load(store)
-        assert store.digest() == before
+        assert store.digest().to_json() == before
         assert before["events"] == 54
 

@@ -28,7 +28,7 @@ def test_every_event_type_round_trips_through_the_store_and_export(store: Ledger
 
 def test_every_event_type_shows_all_its_fields_in_history(store: Ledger) -> None:
     store.append(list(enumerate(EXAMPLES, start=1)))
-    history = store.history()
+    history = store.history().to_json()
     assert [h["position"] for h in history] == list(range(1, len(EXAMPLES) + 1))
     for example, entry in zip(EXAMPLES, history, strict=True):
         assert {k: entry[k] for k in ENVELOPE} == {k: example[k] for k in ENVELOPE}, example["type"]
@@ -39,7 +39,7 @@ def test_every_event_type_shows_all_its_fields_in_history(store: Ledger) -> None
 
 def test_history_links_corrections_to_their_targets(store: Ledger) -> None:
     store.append(list(enumerate(EXAMPLES, start=1)))
-    by_id = {h["id"]: h for h in store.history()}
+    by_id = {h["id"]: h for h in store.history().to_json()}
     correction, retraction = EXAMPLES[-2], EXAMPLES[-1]
     corrected, retracted = by_id[correction["target"]], by_id[retraction["target"]]
     assert (corrected["corrected_by"], corrected["status"]) == ([by_id[correction["id"]]["position"]], "corrected")
@@ -51,14 +51,14 @@ def test_an_exported_ledger_reimports_as_duplicates_only(store: Ledger) -> None:
     lines = [(n, json.loads(line)) for n, line in enumerate(store.export(), start=1)]
     result = store.append(lines)
     assert (result.appended, result.duplicates) == (0, len(EXAMPLES))
-    assert len(store.history()) == len(EXAMPLES)
+    assert len(store.history().to_json()) == len(EXAMPLES)
 
 
 def test_the_store_fills_in_id_author_and_a_corrections_date(store: Ledger) -> None:
     bare = {k: v for k, v in EXAMPLES[0].items() if k not in ("id", "recorded_by")}
     store.append([(1, bare)], author="bob")
-    store.append([(1, {"type": "ledger.retracted", "target": store.history()[0]["id"], "reason": "test",
+    store.append([(1, {"type": "ledger.retracted", "target": store.history().to_json()[0]["id"], "reason": "test",
                        "source": "s"})], author="bob")
     first, second = _exported(store)
     assert first["recorded_by"] == "bob" and len(first["id"]) == 36
-    assert second["date"] == store.history()[1]["recorded_at"][:10]
+    assert second["date"] == store.history().to_json()[1]["recorded_at"][:10]

@@ -68,19 +68,19 @@ def seeded(store: Ledger) -> Iterator[Ledger]:
 
 def failure(ledger: Ledger, digest: str | None = None) -> IntegrityFailure:
     with pytest.raises(IntegrityFailure) as caught:
-        ledger.verify(digest)
+        ledger.verify(digest).to_json()
     return caught.value
 
 
 def test_an_untouched_ledger_verifies_with_its_count_and_head(seeded: Ledger) -> None:
-    result = seeded.verify()
+    result = seeded.verify().to_json()
     assert result["events"] == EVENTS
-    assert result["digest"] == seeded.digest()["digest"]
+    assert result["digest"] == seeded.digest().to_json()["digest"]
     assert result["append_only"] is True
 
 
 def test_an_empty_ledger_verifies_with_the_genesis_digest(store: Ledger) -> None:
-    assert store.verify() == {"ok": True, "events": 0, "digest": GENESIS, "append_only": True}
+    assert store.verify().to_json() == {"ok": True, "events": 0, "digest": GENESIS, "append_only": True}
 
 
 def test_an_edited_event_fails_at_its_position(seeded: Ledger) -> None:
@@ -199,11 +199,11 @@ def test_an_event_filed_under_another_subject_fails(seeded: Ledger) -> None:
 
 
 def test_a_digest_of_an_earlier_head_passes(seeded: Ledger) -> None:
-    earlier = seeded.digest()
+    earlier = seeded.digest().to_json()
     seeded.append([(1, {"type": "measure.revoked", "date": "2025-08-01", "measure": "us-232-autos",
                         "source": "test"})], author="tester")
-    assert seeded.verify(earlier["digest"])["events"] == EVENTS + 1
-    assert seeded.verify(f"{earlier['digest']} {earlier['events']}")["events"] == EVENTS + 1
+    assert seeded.verify(earlier["digest"]).to_json()["events"] == EVENTS + 1
+    assert seeded.verify(f"{earlier['digest']} {earlier['events']}").to_json()["events"] == EVENTS + 1
 
 
 def test_a_digest_that_is_no_link_of_the_log_fails(seeded: Ledger) -> None:
@@ -213,13 +213,13 @@ def test_a_digest_that_is_no_link_of_the_log_fails(seeded: Ledger) -> None:
 
 
 def test_a_digest_with_a_count_must_be_the_link_at_that_position(seeded: Ledger) -> None:
-    head = seeded.digest()["digest"]
+    head = seeded.digest().to_json()["digest"]
     assert failure(seeded, f"{head} 5").position == 5
 
 
 def test_a_malformed_digest_is_bad_input(seeded: Ledger) -> None:
     with pytest.raises(BadInput):
-        seeded.verify("not-a-digest")
+        seeded.verify("not-a-digest").to_json()
 
 
 def rechain(conn: Connection) -> None:
@@ -235,7 +235,7 @@ def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_agains
     seeded: Ledger,
 ) -> None:
     """Someone who can rewrite the whole database can make the chain agree; a digest kept elsewhere cannot."""
-    kept = seeded.digest()
+    kept = seeded.digest().to_json()
     state = stored_state(seeded.url, 2)
     state["event"]["rate"] = 99
     engine = raw(seeded.url)
@@ -250,7 +250,7 @@ def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_agains
     finally:
         engine.dispose()
     seeded.rebuild()
-    assert seeded.verify()["events"] == EVENTS
+    assert seeded.verify().to_json()["events"] == EVENTS
     assert failure(seeded, kept["digest"]).position is None
     assert failure(seeded, f"{kept['digest']} {kept['events']}").position == EVENTS
 
@@ -302,12 +302,12 @@ def _index_text(payload: dict[str, Any]) -> str:
 
 
 def test_cutting_the_tail_everywhere_is_caught_by_a_kept_digest_with_its_count(seeded: Ledger) -> None:
-    kept = seeded.digest()
+    kept = seeded.digest().to_json()
     tamper(seeded.url,
            f"DELETE FROM ledger_events WHERE originator_version = {EVENTS}",
            f"DELETE FROM ledger_chain WHERE position = {EVENTS}",
            f"DELETE FROM ledger_index WHERE position = {EVENTS}",
            f"UPDATE ledger_meta SET value = '{EVENTS - 1}' WHERE key = 'position'")
     seeded.rebuild()
-    assert seeded.verify()["events"] == EVENTS - 1
+    assert seeded.verify().to_json()["events"] == EVENTS - 1
     assert failure(seeded, f"{kept['digest']} {kept['events']}").position == EVENTS

@@ -11,6 +11,7 @@ from typing import Any
 
 from projections.negotiations import NegotiationView, negotiation_on
 from projections.recorded import Recorded
+from projections.shapes import negotiation_json
 from projections.state import by_subject
 from tests.scenario import ev
 from tests.unit.test_events import log
@@ -38,6 +39,11 @@ def on(records: list[Recorded], day: str) -> NegotiationView:
     view = view_on(records, day)
     assert view is not None
     return view
+
+
+def js(records: list[Recorded], day: str) -> dict[str, Any]:
+    """The view's JSON (docs/spec.md §5 shape), where the test states the expected shape."""
+    return negotiation_json(on(records, day))
 
 
 def view_on(records: list[Recorded], day: str) -> NegotiationView | None:
@@ -75,27 +81,27 @@ def test_rounds_held_counts_distinct_rounds() -> None:
     records = log(opened(), held(1, "2025-04-16"), held(1, "2025-04-17"), held(2, "2025-05-01"))
     view = on(records, "2025-05-02")
     assert view.rounds_held == 2
-    assert view.last_round == {"round": 2, "date": "2025-05-01", "venue": "Washington"}
+    assert negotiation_json(view)["last_round"] == {"round": 2, "date": "2025-05-01", "venue": "Washington"}
 
 
 def test_the_next_round_is_the_earliest_scheduled_and_not_held() -> None:
     records = log(opened(), scheduled(1, "2025-04-12", "2025-04-16"), scheduled(2, "2025-04-12", "2025-05-01",
                                                                                 "Tokyo"),
                   held(1, "2025-04-16"))
-    assert on(records, "2025-04-15").next_round == {"round": 1, "starts_on": "2025-04-16", "venue": None}
-    assert on(records, "2025-04-16").next_round == {"round": 2, "starts_on": "2025-05-01", "venue": "Tokyo"}
+    assert js(records, "2025-04-15")["next_round"] == {"round": 1, "starts_on": "2025-04-16", "venue": None}
+    assert js(records, "2025-04-16")["next_round"] == {"round": 2, "starts_on": "2025-05-01", "venue": "Tokyo"}
 
 
 def test_a_round_scheduled_after_the_day_is_not_next_yet() -> None:
     records = log(opened(), scheduled(6, "2025-06-09", "2025-06-13"))
-    assert on(records, "2025-06-08").next_round is None
-    assert on(records, "2025-06-09").next_round == {"round": 6, "starts_on": "2025-06-13", "venue": None}
+    assert js(records, "2025-06-08")["next_round"] is None
+    assert js(records, "2025-06-09")["next_round"] == {"round": 6, "starts_on": "2025-06-13", "venue": None}
 
 
 def test_a_rescheduled_round_moves_from_the_day_it_is_rescheduled() -> None:
     records = log(opened(), scheduled(3, "2025-05-01", "2025-05-20"), scheduled(3, "2025-05-10", "2025-05-30"))
-    assert on(records, "2025-05-09").next_round == {"round": 3, "starts_on": "2025-05-20", "venue": None}
-    assert on(records, "2025-05-10").next_round == {"round": 3, "starts_on": "2025-05-30", "venue": None}
+    assert js(records, "2025-05-09")["next_round"] == {"round": 3, "starts_on": "2025-05-20", "venue": None}
+    assert js(records, "2025-05-10")["next_round"] == {"round": 3, "starts_on": "2025-05-30", "venue": None}
 
 
 def test_no_last_or_next_round_without_rounds() -> None:
@@ -107,14 +113,14 @@ def test_a_proposals_status_is_its_latest_answer_on_or_before_the_day() -> None:
     records = log(opened(), talk("proposal_submitted", "2025-05-01", proposal="p", by="JP", items=["cars"]),
                   talk("proposal_answered", "2025-05-20", proposal="p", by="US", response="accepted"),
                   talk("proposal_answered", "2025-05-10", proposal="p", by="US", response="countered"))
-    status = {day: on(records, day).proposals[0]["status"] for day in ("2025-05-05", "2025-05-15", "2025-05-25")}
+    status = {day: js(records, day)["proposals"][0]["status"] for day in ("2025-05-05", "2025-05-15", "2025-05-25")}
     assert status == {"2025-05-05": "submitted", "2025-05-15": "countered", "2025-05-25": "accepted"}
-    assert on(records, "2025-05-25").proposals[0]["by"] == "JP"
+    assert js(records, "2025-05-25")["proposals"][0]["by"] == "JP"
 
 
 def test_a_proposal_submitted_after_the_day_is_not_listed() -> None:
     records = log(opened(), talk("proposal_submitted", "2025-05-01", proposal="p", by="JP", items=["cars"]))
-    assert on(records, "2025-04-30").proposals == []
+    assert js(records, "2025-04-30")["proposals"] == []
 
 
 def summit(tracks: list[str], held_on: str | None = None) -> list[dict[str, Any]]:
@@ -127,23 +133,23 @@ def summit(tracks: list[str], held_on: str | None = None) -> list[dict[str, Any]
 
 def test_a_summit_naming_the_track_is_scheduled_then_held() -> None:
     records = log(opened(), *summit([TRACK], held_on="2025-06-17"))
-    assert on(records, "2025-06-08").summits == []
-    assert [(s["summit"], s["starts_on"], s["status"]) for s in on(records, "2025-06-09").summits] == [
+    assert js(records, "2025-06-08")["summits"] == []
+    assert [(s["summit"], s["starts_on"], s["status"]) for s in js(records, "2025-06-09")["summits"]] == [
         ("g7", "2025-06-15", "scheduled")]
-    assert on(records, "2025-06-17").summits[0]["status"] == "held"
+    assert js(records, "2025-06-17")["summits"][0]["status"] == "held"
 
 
 def test_a_summit_not_naming_the_track_is_not_listed() -> None:
     records = log(opened(), ev("talks.opened", "2025-04-11", track="eu-jp", parties=["EU", "JP"]),
                   *summit(["eu-jp"], held_on="2025-06-17"))
-    assert on(records, "2025-06-20").summits == []
+    assert js(records, "2025-06-20")["summits"] == []
 
 
 def test_a_rescheduled_summit_shows_its_latest_dates() -> None:
     records = log(opened(), *summit([TRACK]),
                   ev("summit.scheduled", "2025-06-12", summit="g7", name="G7", starts_on="2025-06-16", tracks=[TRACK]))
-    assert on(records, "2025-06-11").summits[0]["starts_on"] == "2025-06-15"
-    assert on(records, "2025-06-12").summits[0]["starts_on"] == "2025-06-16"
+    assert js(records, "2025-06-11")["summits"][0]["starts_on"] == "2025-06-15"
+    assert js(records, "2025-06-12")["summits"][0]["starts_on"] == "2025-06-16"
 
 
 def test_events_dated_after_the_day_never_count() -> None:
@@ -154,7 +160,7 @@ def test_events_dated_after_the_day_never_count() -> None:
                   talk("concluded", "2025-09-04", outcome="done"), *summit([TRACK], held_on="2025-06-17"))
     view = on(records, "2025-04-20")
     assert (view.status, view.rounds_held, view.last_round, view.proposals, view.summits, view.agreements) == (
-        "opened", 0, None, [], [], [])
+        "opened", 0, None, (), (), ())
 
 
 def test_the_order_of_recording_does_not_change_the_answer() -> None:
@@ -169,4 +175,4 @@ def test_the_order_of_recording_does_not_change_the_answer() -> None:
 def test_leads_and_parties_come_from_the_opening() -> None:
     records = log(ev("talks.opened", "2025-04-11", track=TRACK, parties=["US", "JP"], leads={"JP": ["Akazawa"]}))
     view = on(records, "2025-04-11")
-    assert (view.parties, view.leads) == (("US", "JP"), {"JP": ["Akazawa"]})
+    assert (view.parties, negotiation_json(view)["leads"]) == (("US", "JP"), {"JP": ["Akazawa"]})

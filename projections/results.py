@@ -1,0 +1,240 @@
+"""The answers the ledger gives, as typed, frozen values: what ``Ledger`` methods return.
+
+Each result knows its JSON (``to_json()``, exactly the shapes of docs/spec.md §5,
+which the CLI prints with ``--format json``) and its rows (``rows()``, flat dicts
+for a table, a CSV file or ``pandas.DataFrame(result.rows())``). A notebook gets
+attributes and type hints::
+
+    state = ledger.state(dt.date(2025, 6, 1), partner="JP")
+    state.measures[0].terms.rate          # Decimal('25')
+    state.negotiations[0].last_round.date # datetime.date(2025, 5, 30)
+    state.to_json()["measures"][0]["rate"]  # 25
+
+Pure values: no I/O here, and no event models (the read path stays light).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from events.codes import number
+from projections.rates import Component, Exclusion, RateAnswer
+from projections.shapes import measure_json, negotiation_json
+from projections.views import MeasureView
+
+if TYPE_CHECKING:
+    from projections.negotiations import NegotiationView
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Measures and negotiations on ``as_of``, using what was recorded by ``known_at`` (None: everything)."""
+
+    as_of: dt.date
+    known_at: str | None
+    measures: tuple[MeasureView, ...]
+    negotiations: tuple[NegotiationView, ...]
+
+    def to_json(self) -> Json:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "measures": [measure_json(v) for v in self.measures],
+            "negotiations": [negotiation_json(v) for v in self.negotiations],
+        }
+
+    def rows(self) -> list[Json]:
+        """One row per measure (the negotiations are :meth:`negotiation_rows`)."""
+        return [measure_json(v) for v in self.measures]
+
+    def negotiation_rows(self) -> list[Json]:
+        return [negotiation_json(v) for v in self.negotiations]
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """The stacked rate of ``partner``'s ``product`` under ``imposer`` on ``as_of``, and why.
+
+    ``components`` (what each measure adds) sum to ``rate``; ``excluded`` names the measures
+    that name the pair but do not count, with the reason. ``imposer`` is None when no
+    measure of any imposer names the pair.
+    """
+
+    imposer: str | None
+    partner: str
+    product: str
+    as_of: dt.date
+    known_at: str | None
+    rate: Decimal
+    components: tuple[Component, ...]
+    excluded: tuple[Exclusion, ...]
+
+    @classmethod
+    def of(cls, imposer: str | None, partner: str, product: str, as_of: dt.date, known_at: str | None,
+           answer: RateAnswer) -> Rate:
+        """The result for the stacking rule's ``answer`` (``projections.rates``)."""
+        return cls(imposer, partner, product, as_of, known_at, answer.rate, tuple(answer.components),
+                   tuple(answer.excluded))
+
+    def to_json(self) -> Json:
+        return {
+            "imposer": self.imposer,
+            "partner": self.partner,
+            "product": self.product,
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "rate": number(self.rate),
+            "components": [component_json(c) for c in self.components],
+            "excluded": [{"measure": e.measure, "basis": e.basis, "reason": e.reason} for e in self.excluded],
+        }
+
+    def rows(self) -> list[Json]:
+        """Applied components, then excluded measures, each with a ``status``."""
+        data = self.to_json()
+        return [{**c, "status": "applied"} for c in data["components"]] + [
+            {**e, "status": "excluded"} for e in data["excluded"]]
+
+
+def component_json(c: Component) -> Json:
+    return {"measure": c.measure, "basis": c.basis, "rate": number(c.rate), "listed_rate": number(c.listed_rate),
+            "reduced_by": list(c.reduced_by)}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One measure or negotiation that appeared, disappeared or changed between two dates.
+
+    ``before``/``after`` hold the JSON values of the fields concerned (every tracked field
+    for an appearance or disappearance, the changed ones otherwise).
+    """
+
+    key: str  # "measure" or "track"
+    subject: str
+    change: str  # appeared | disappeared | changed
+    fields: tuple[str, ...]
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+    def to_json(self) -> Json:
+        out: Json = {self.key: self.subject, "change": self.change}
+        if self.change == "changed":
+            out["fields"] = list(self.fields)
+        if self.before is not None:
+            out["from"] = dict(self.before)
+        if self.after is not None:
+            out["to"] = dict(self.after)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    start: dt.date
+    end: dt.date
+    known_at: str | None
+    measures: tuple[Change, ...]
+    negotiations: tuple[Change, ...]
+
+    def to_json(self) -> Json:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "known_at": self.known_at,
+            "measures": [c.to_json() for c in self.measures],
+            "negotiations": [c.to_json() for c in self.negotiations],
+        }
+
+    def rows(self) -> list[Json]:
+        return [c.to_json() for c in (*self.measures, *self.negotiations)]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One recorded event as the audit trail shows it.
+
+    ``status`` is ``recorded``, ``corrected`` (a correction changed how it reads) or
+    ``retracted``; ``corrected_by`` lists the positions of the corrections that target it;
+    ``fields`` are the event's own fields as recorded (``measure``, ``rate``, ``note`` …).
+    """
+
+    position: int
+    id: str
+    type: str
+    date: str
+    recorded_at: str
+    recorded_by: str
+    source: Mapping[str, Any]
+    subject: str
+    status: str
+    corrected_by: tuple[int, ...]
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> Json:
+        out: Json = {"position": self.position, "id": self.id, "type": self.type, "date": self.date,
+                     "recorded_at": self.recorded_at, "recorded_by": self.recorded_by, "source": dict(self.source)}
+        out.update(self.fields)
+        out.update(subject=self.subject, corrected_by=list(self.corrected_by), status=self.status)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    entries: tuple[HistoryEntry, ...]
+
+    def to_json(self) -> list[Json]:
+        return [e.to_json() for e in self.entries]
+
+    def rows(self) -> list[Json]:
+        return self.to_json()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The head of the hash chain: keep ``digest`` and ``events`` outside the ledger to prove it later."""
+
+    events: int
+    digest: str
+
+    def to_json(self) -> Json:
+        return {"events": self.events, "digest": self.digest}
+
+    def rows(self) -> list[Json]:
+        return [self.to_json()]
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What ``verify`` found: ``ok`` with the head, or the first problem (``position``, ``table``)."""
+
+    ok: bool
+    events: int | None
+    digest: str | None
+    append_only: bool | None
+    position: int | None = None
+    table: str | None = None
+    message: str | None = None
+
+    def to_json(self) -> Json:
+        out: Json = {"ok": self.ok, "events": self.events, "digest": self.digest, "append_only": self.append_only}
+        if not self.ok:
+            out.update(position=self.position, table=self.table, message=self.message)
+        return out
+
+    def rows(self) -> list[Json]:
+        return [self.to_json()]
+
+
+def sequence_json(items: Sequence[Any]) -> list[Any]:
+    """A sequence of results as a JSON list (each item's ``to_json()``)."""
+    return [item.to_json() for item in items]

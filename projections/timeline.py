@@ -1,0 +1,273 @@
+"""The developments in valid-date order, one sentence each, with their sources and corrections.
+
+Each event reads as a sentence generated from its fields, e.g.::
+
+    2025-04-09  us-reciprocal-jp  us-reciprocal-jp suspended from 2025-04-10 until 2025-07-09
+    2025-06-06  us-jp-tariffs     Round 5 held in Washington
+
+Events are shown as corrected (and marked ``corrected``); a retracted event is
+still listed, marked ``retracted``, as it was recorded. Correction events are
+not developments themselves: they are listed under the event they fix.
+Filters: ``track`` (with the summits that name it), ``measure``,
+``partner`` / ``imposer`` (measures of that imposer or naming that partner
+in any version of their terms, and tracks with those parties, with their
+summits), ``since`` / ``until`` on the event's date.
+
+Pure functions over index rows and interchange JSON: no I/O, no event models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from projections.audit import record_status, source_text
+from projections.parties import parties_between
+
+# -- sentences ------------------------------------------------------------------------------
+
+
+def _codes(values: Sequence[str], everything: str, limit: int = 4) -> str:
+    if "*" in values:
+        return everything
+    shown = ", ".join(values[:limit])
+    return shown + (f" (+{len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _rate(value: Any) -> str:
+    return f"{value:g}%" if isinstance(value, int | float) else f"{value}%"
+
+
+def _terms(ev: dict[str, Any]) -> list[str]:
+    # The scope and stacking terms a measure event sets, in words.
+    out = []
+    if ev.get("except_partners"):
+        out.append(f"except {', '.join(ev['except_partners'])}")
+    if ev.get("except_products"):
+        out.append(f"except HS {_codes(ev['except_products'], 'all goods')}")
+    if ev.get("not_with"):
+        out.append(f"not with {', '.join(ev['not_with'])}")
+    if ev.get("inclusive_of"):
+        out.append(f"inclusive of {', '.join(ev['inclusive_of'])}")
+    return out
+
+
+def _measure(ev: dict[str, Any]) -> str:
+    slug, kind = ev["measure"], ev["type"].split(".", 1)[1]
+    since = ev.get("effective_on") or ev["date"]
+    if kind == "announced":
+        goods = "all goods" if "*" in ev["products"] else f"HS {_codes(ev['products'], '')}"
+        scope = f"{_rate(ev['rate'])} ({ev['basis']}) on {goods}"
+        when = f"in force from {ev['effective_on']}" if ev.get("effective_on") else "effective date not yet set"
+        extra = "".join(f", {t}" for t in _terms(ev))
+        return (f"{slug} announced by {ev['imposer']}: {scope} from "
+                f"{_codes(ev['partners'], 'all partners')}{extra}; {when}")
+    if kind == "amended":
+        changes = []
+        if "rate" in ev:
+            changes.append(f"rate {_rate(ev['rate'])}")
+        if ev.get("partners"):
+            changes.append(f"partners {_codes(ev['partners'], 'all partners')}")
+        if ev.get("products"):
+            changes.append("all goods" if "*" in ev["products"] else f"products HS {_codes(ev['products'], '')}")
+        changes += _terms(ev)
+        return f"{slug} amended from {since}: {'; '.join(changes)}"
+    if kind == "suspended":
+        lapse = f"until {ev['until']}" if ev.get("until") else "until further notice"
+        return f"{slug} suspended from {since} {lapse}"
+    if kind == "rescheduled":
+        return f"{slug} to take effect on {ev['effective_on']}"
+    return f"{slug} {kind} from {since}"  # resumed, revoked
+
+
+def _talks(ev: dict[str, Any], names: dict[str, str]) -> str:
+    kind = ev["type"].split(".", 1)[1]
+    venue = f" in {ev['venue']}" if ev.get("venue") else ""
+    if kind == "opened":
+        between = ", ".join(ev["parties"][:-1]) + f" and {ev['parties'][-1]}"
+        return f"Talks opened between {between}" + (f": {ev['title']}" if ev.get("title") else "")
+    if kind == "round_scheduled":
+        until = f" to {ev['ends_on']}" if ev.get("ends_on") else ""
+        return f"Round {ev['round']} scheduled for {ev['starts_on']}{until}{venue}"
+    if kind == "round_held":
+        return f"Round {ev['round']} held{venue}"
+    if kind == "proposal_submitted":
+        return f"{ev['by']} submits proposal {ev['proposal']} ({len(ev['items'])} items)"
+    if kind == "proposal_answered":
+        return f"{ev['by']} {ev['response']} proposal {ev['proposal']}"
+    if kind == "statement":
+        return f"Statement by {ev['speaker']} ({ev['party']})"
+    if kind == "agreement_reached":
+        return f"Agreement reached: {ev['title']}"
+    if kind == "concluded":
+        return f"Talks concluded: {ev['outcome']}"
+    if kind == "scheduled":  # summit
+        until = f" to {ev['ends_on']}" if ev.get("ends_on") else ""
+        return f"{ev['name']} scheduled for {ev['starts_on']}{until}{venue}"
+    return f"{names.get(ev['summit'], ev['summit'])} held"  # summit.held
+
+
+def describe(ev: dict[str, Any], summit_names: dict[str, str] | None = None) -> tuple[str, str]:
+    """One line for an event (interchange JSON), and a longer detail (may be empty)."""
+    family = ev["type"].split(".", 1)[0]
+    line = _measure(ev) if family == "measure" else _talks(ev, summit_names or {})
+    detail: str = ""
+    if ev["type"] == "measure.announced":
+        detail = ev.get("title") or ""
+    elif ev["type"] == "talks.round_held":
+        who = f"With {', '.join(ev['participants'])}." if ev.get("participants") else ""
+        detail = " ".join(x for x in (ev.get("outcome"), who) if x)
+    elif ev["type"] == "talks.proposal_submitted":
+        detail = "; ".join(ev["items"])
+    elif ev["type"] == "talks.statement":
+        detail = ev["text"]
+    elif ev["type"] == "talks.agreement_reached":
+        detail = "; ".join(ev["terms"])
+    elif ev["type"] == "summit.scheduled":
+        detail = f"Leaders: {', '.join(ev['leaders'])}" if ev.get("leaders") else ""
+    elif ev["type"] == "summit.held":
+        detail = ev.get("outcome") or ""
+    return line, detail
+
+
+# -- gathering ------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    position: int
+    event_id: str
+    kind: str
+    slug: str
+    event: dict[str, Any]  # as corrected, or as recorded once retracted
+    status: str
+    recorded_at: str
+    recorded_by: str
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Filters:
+    track: str | None = None
+    measure: str | None = None
+    partner: str | None = None
+    imposer: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def entries(rows: Sequence[Any]) -> list[Entry]:
+    """Every non-correction event of index ``rows`` (record order) with its corrections attached."""
+    by_id: dict[str, Entry] = {}
+    target_of: dict[str, str] = {}
+    out = []
+    for row in rows:
+        payload = json.loads(row.payload)
+        if row.target is not None:  # a correction: listed under the event it is ultimately about
+            base = target_of.get(row.target, row.target)
+            target_of[row.event_id] = base
+            if base in by_id:
+                by_id[base].corrections.append({"position": row.position, "id": row.event_id, "type": row.type,
+                                                "date": payload.get("date"), "reason": payload.get("reason"),
+                                                "of": None if base == row.target else row.target})
+            continue
+        current = json.loads(row.current) if row.current is not None else None
+        entry = Entry(row.position, row.event_id, row.subject_kind, row.subject, current or payload,
+                      record_status(row), row.recorded_at, row.recorded_by)
+        by_id[row.event_id] = entry
+        out.append(entry)
+    return out
+
+
+def select(all_entries: Sequence[Entry], f: Filters) -> list[Entry]:
+    """The entries the filters keep, in valid-date order (record order within a day)."""
+    partners: dict[str, set[str]] = {}
+    imposers: dict[str, str] = {}
+    parties: dict[str, set[str]] = {}
+    linked: dict[str, set[str]] = {}
+    for e in all_entries:
+        ev = e.event
+        if e.kind == "measure":
+            partners.setdefault(e.slug, set()).update(ev.get("partners") or ())
+            if "imposer" in ev:
+                imposers[e.slug] = ev["imposer"]
+        elif ev["type"] == "talks.opened":
+            parties[e.slug] = set(ev["parties"])
+        elif ev["type"] == "summit.scheduled":
+            linked.setdefault(e.slug, set()).update(ev.get("tracks") or ())
+    tracks = {t for t, p in parties.items() if (f.track is None or t == f.track)
+              and parties_between(tuple(p), f.imposer, f.partner)}
+    talks_filtered = any(x is not None for x in (f.track, f.partner, f.imposer))
+
+    def keep(e: Entry) -> bool:
+        if e.kind == "measure":
+            return (f.track is None and f.measure in (None, e.slug) and f.imposer in (None, imposers.get(e.slug))
+                    and (f.partner is None or bool({f.partner, "*"} & partners.get(e.slug, set()))))
+        if f.measure is not None:
+            return False
+        if e.kind == "track":
+            return e.slug in tracks
+        return not talks_filtered or bool(linked.get(e.slug, set()) & tracks)
+
+    def day(e: Entry) -> str:
+        return str(e.event["date"])
+
+    kept = [e for e in all_entries if keep(e)
+            and (f.since is None or day(e) >= f.since.isoformat())
+            and (f.until is None or day(e) <= f.until.isoformat())]
+    return sorted(kept, key=lambda e: (day(e), e.position))
+
+
+def timeline(chosen: Sequence[Entry], all_entries: Sequence[Entry]) -> Timeline:
+    """The chosen entries as the timeline shows them: a sentence, a detail, the source."""
+    names = {e.slug: e.event["name"] for e in all_entries if e.event["type"] == "summit.scheduled"}
+    out = []
+    for e in chosen:
+        line, detail = describe(e.event, names)
+        out.append(TimelineEntry(
+            date=e.event["date"], position=e.position, id=e.event_id, type=e.event["type"],
+            subject=f"{e.kind}:{e.slug}", description=line, detail=detail, source=e.event["source"],
+            status=e.status, corrections=tuple(e.corrections), recorded_at=e.recorded_at,
+            recorded_by=e.recorded_by, note=e.event.get("note"),
+        ))
+    return Timeline(tuple(out))
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One development: its date, a sentence, a longer detail, its source and how it stands."""
+
+    date: str
+    position: int
+    id: str
+    type: str
+    subject: str
+    description: str
+    detail: str
+    source: Mapping[str, Any]
+    status: str
+    corrections: tuple[dict[str, Any], ...]
+    recorded_at: str
+    recorded_by: str
+    note: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.date, "position": self.position, "id": self.id, "type": self.type,
+                "subject": self.subject, "description": self.description, "detail": self.detail,
+                "source": dict(self.source), "status": self.status, "corrections": list(self.corrections),
+                "recorded_at": self.recorded_at, "recorded_by": self.recorded_by, "note": self.note}
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    entries: tuple[TimelineEntry, ...]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.entries]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Flat rows: the source as one line of text."""
+        return [{**e.to_json(), "source": source_text(e.source)} for e in self.entries]
