@@ -8,11 +8,11 @@ with ``--format json``) so a script gets the same numbers as the picture.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from ledger.cli.options import KnownAt, PartnerArg
+from ledger.cli.options import Imposer, KnownAt, PartnerArg, ProductArg
 from ledger.cli.output import Format
 
 app = typer.Typer()
@@ -37,14 +37,12 @@ def check_output(value: str) -> Path:
 def chart(
     ctx: typer.Context,
     partner: PartnerArg,
-    product: Annotated[str, typer.Argument(help="HS code, e.g. 870323.")],
+    product: ProductArg,
     start: Annotated[str, typer.Option("--from", help="First valid date shown (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last valid date shown (YYYY-MM-DD).")],
     output: Annotated[str, typer.Option("--output", "-o", help="File to write: .png, .svg or .html "
                                         "(a self-contained page with the chart and its numbers).")],
-    imposer: Annotated[Optional[str], typer.Option(
-        "--imposer", help="Country code of the imposing government (default: the one whose measures "
-        "name the pair).")] = None,
+    imposer: Imposer = None,
     known_at: KnownAt = None,
     fmt: Annotated[Format, typer.Option("--format", help="How to print the steps drawn: table (default), "
                                         "json or csv.")] = Format.table,

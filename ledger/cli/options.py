@@ -24,9 +24,12 @@ AsOf = Annotated[str, typer.Option("--as-of", help="Valid date (YYYY-MM-DD) to a
 KnownAt = Annotated[Optional[str], typer.Option(
     "--known-at", help="Use only what was recorded by this time (a recorded_at from `ledger history`, "
     "or a date = end of that day UTC).")]
-Imposer = Annotated[Optional[str], typer.Option("--imposer", help="Country code of the imposing government.")]
+Imposer = Annotated[Optional[str], typer.Option(
+    "--imposer", help="Country code of the imposing government (for a rate, default: the only one whose "
+    "measures name the pair).")]
 Partner = Annotated[Optional[str], typer.Option("--partner", help="Country code of the trading partner.")]
 PartnerArg = Annotated[str, typer.Argument(help="Partner country code, e.g. JP.")]
+ProductArg = Annotated[str, typer.Argument(help="HS code, e.g. 870323.")]
 Since = Annotated[Optional[str], typer.Option("--since", help="Events dated on or after this date.")]
 Until = Annotated[Optional[str], typer.Option("--until", help="Events dated on or before this date.")]
 

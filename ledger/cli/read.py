@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ledger.cli.options import AsOf, Imposer, KnownAt, Partner, PartnerArg, Since, TableJsonCsv, Until
+from ledger.cli.options import AsOf, Imposer, KnownAt, Partner, PartnerArg, ProductArg, Since, TableJsonCsv, Until
 from ledger.cli.output import Format
 
 app = typer.Typer()
@@ -115,7 +115,7 @@ def _rate_tables(rate: Any) -> list[Any]:
 def rate(
     ctx: typer.Context,
     partner: PartnerArg,
-    product: Annotated[str, typer.Argument(help="HS code, e.g. 870323.")],
+    product: ProductArg,
     as_of: AsOf,
     imposer: Imposer = None,
     known_at: KnownAt = None,

@@ -148,3 +148,24 @@ def test_rate_json_has_the_spec_shape_and_its_components_add_up(seeded: Cli) -> 
 def test_rate_as_a_table_states_the_rate(seeded: Cli) -> None:
     run = seeded("rate", "JP", "870323", "--as-of", "2025-06-01")
     assert run.exit_code == 0 and "25%" in run.stdout and "us-232-autos" in run.stdout
+
+
+@pytest.mark.parametrize("command", [("verify",), ("digest",)])
+def test_a_format_a_command_cannot_give_is_refused_before_it_runs(cli: Cli, command: tuple[str, ...]) -> None:
+    run = cli(*command, "--format", "csv")
+    assert run.exit_code == 2
+    assert "--format" in run.stderr and "csv" in run.stderr and run.stdout == ""
+
+
+@pytest.mark.parametrize("command", [
+    ("state", "--as-of", "2025-06-01"), ("rate", "JP", "870323", "--as-of", "2025-06-01"),
+    ("diff", "--from", "2025-04-01", "--to", "2025-06-01"), ("history",), ("timeline",),
+])
+def test_every_read_command_gives_table_json_and_csv(cli: Cli, command: tuple[str, ...]) -> None:
+    assert cli.append_lines(seed_scenario()).exit_code == 0
+    as_json = cli(*command, "--format", "json")
+    as_csv = cli(*command, "--format", "csv")
+    as_table = cli(*command)
+    assert (as_json.exit_code, as_csv.exit_code, as_table.exit_code) == (0, 0, 0)
+    assert isinstance(as_json.json(), dict | list)
+    assert as_csv.stdout.splitlines()[0].count(",") >= 2 and as_table.stdout.strip()
