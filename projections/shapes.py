@@ -1,4 +1,4 @@
-"""Views → the JSON shapes of SPEC §5 (plain dicts), shared by the replay and the read-model paths."""
+"""Views → the JSON shapes of docs/spec.md §5.4 (plain dicts), shared by the replay and the read-model paths."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """One output layer: every read command hands its data here with ``--format table|json|csv``.
 
-JSON is the contract (SPEC §5) and goes to stdout unchanged; tables are for
+JSON is the contract (docs/spec.md §5.4) and goes to stdout unchanged; tables are for
 people; CSV flattens lists as ``JP,CN``. Messages go to stderr.
 """
 
