@@ -1,4 +1,4 @@
-"""Seeded synthetic ledgers in the SPEC vocabulary, streamed as JSON Lines with bounded memory.
+"""Seeded synthetic ledgers in the vocabulary of docs/spec.md §3, streamed as JSON Lines with bounded memory.
 
 The benchmarks need ledgers of 1k to 1M events that look like what analysts
 load (many imposers and partners, HS prefixes of 2–10 digits, measures that are

@@ -13,8 +13,8 @@ this file's directory on ``sys.path``, so a cog block only needs::
 ``make docs`` regenerates (``cog -r -c``); ``make lint`` and ``tests/docs`` check
 that nothing changed (``cog --check``). A field's type is read from its annotation
 (``partners: Countries`` → "list of country codes or `*`, at least 1"); its
-description is the model's ``Field(description=...)`` when it has one, else the
-fallback text below, taken from SPEC §3.
+description is the model's ``Field(description=...)`` when it has one, else its
+entry in ``events.fielddocs.MEANINGS``, in the wording of docs/spec.md §3.
 """
 
 from __future__ import annotations

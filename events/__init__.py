@@ -1,4 +1,4 @@
-"""The event vocabulary of the ledger (SPEC §3): frozen pydantic models, no I/O.
+"""The event vocabulary of the ledger (docs/spec.md §3): frozen pydantic models, no I/O.
 
 One module per family (``measure``, ``talks``, ``summit``, ``correction``);
 :mod:`events.registry` derives the ``type`` → model table from them and

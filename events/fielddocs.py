@@ -2,7 +2,7 @@
 
 The vocabulary is defined once, in the models; this module only names it. A
 field's type is read from its annotation (``partners: Countries`` → "list of
-country codes or `*`, at least 1"); its meaning comes from ``MEANINGS`` (SPEC §3
+country codes or `*`, at least 1"); its meaning comes from ``MEANINGS`` (docs/spec.md §3
 wording), keyed by field name, or ``"type.field"`` where one type means
 something else, unless the model field has a ``description`` of its own::
 
@@ -46,7 +46,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "Texts": ("list of texts", ""),
 }
 
-# What each field means (SPEC §3 wording), unless the model field has a description.
+# What each field means (docs/spec.md §3 wording), unless the model field has a description.
 # Keyed by field name, or by "type.field" where one type means something else.
 MEANINGS: dict[str, str] = {
     "type": "the event type, one of the types below",

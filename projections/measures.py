@@ -1,6 +1,6 @@
 """A tariff measure's status and terms on a valid date, and its whole timeline.
 
-Pure functions over one measure's (already corrected) events. docs/spec.md §4 rules:
+Pure functions over one measure's (already corrected) events. docs/spec.md §4.1 rules:
 
 - not listed before its announcement ``date``;
 - ``announced`` while its effective date is unknown or later (a ``measure.rescheduled``

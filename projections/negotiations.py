@@ -1,6 +1,6 @@
 """A negotiation's status on a valid date, folded from its track's events and its summits.
 
-docs/spec.md §4: only events dated on or before D count. Status is ``opened`` until a
+docs/spec.md §4.2: only events dated on or before D count. Status is ``opened`` until a
 round is held or a proposal submitted (``in_progress``), then
 ``agreement_reached`` from an agreement and ``concluded`` from
 ``talks.concluded``. Example (US–Japan, 2025-06-10)::

@@ -1,6 +1,6 @@
 """The stacking rule: what a partner's product pays under one imposer on one date.
 
-docs/spec.md §4, in order:
+docs/spec.md §4.3, in order:
 
 1. take every measure of the imposer in force on the date whose partners and
    products cover the pair, and whose exceptions do not;

@@ -1,6 +1,6 @@
 """The answers the ledger gives, as typed, frozen values: what ``Ledger`` methods return.
 
-Each result knows its JSON (``to_json()``, exactly the shapes of docs/spec.md §5,
+Each result knows its JSON (``to_json()``, exactly the shapes of docs/spec.md §5.4,
 which the CLI prints with ``--format json``) and its rows (``rows()``, flat dicts
 for a table, a CSV file or ``pandas.DataFrame(result.rows())``). A notebook gets
 attributes and type hints::

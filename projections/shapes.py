@@ -1,4 +1,4 @@
-"""Views ↔ their JSON (docs/spec.md §5): one measure or negotiation as the answers and the read models hold it."""
+"""Views ↔ their JSON (docs/spec.md §5.4): one measure or negotiation as the answers and the read models hold it."""
 
 from __future__ import annotations
 

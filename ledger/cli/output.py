@@ -1,7 +1,7 @@
 """One output layer: every command hands its result here with ``--format``.
 
 :func:`render` is the only place formats are told apart: ``json`` prints the
-result's ``to_json()`` (the contract, docs/spec.md §5), ``csv`` its ``rows()``
+result's ``to_json()`` (the contract, docs/spec.md §5.4), ``csv`` its ``rows()``
 (lists flattened as ``JP,CN``), ``table`` what the command draws for people.
 A command that cannot give CSV declares its option as :class:`TableOrJson`, so
 ``--format csv`` is refused (exit 2) before anything runs. Data goes to stdout,

@@ -1,4 +1,4 @@
-"""Bad input (SPEC §5): exit status 2, one message naming the line and field, and nothing written.
+"""Bad input (docs/spec.md §5.5): exit status 2, one message naming the line and field, and nothing written.
 
 Each test starts from a ledger holding a measure, a negotiation with a
 proposal and a summit, so "nothing written" is checked against a real history

@@ -1,4 +1,4 @@
-"""Golden answers on the seed scenario (SPEC §4), through the real CLI, on both backends."""
+"""Golden answers on the seed scenario (docs/spec.md §4), through the real CLI, on both backends."""
 
 from __future__ import annotations
 

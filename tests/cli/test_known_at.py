@@ -1,4 +1,4 @@
-"""``--known-at``: what the ledger said about a date, using only what had been recorded by then (SPEC §2).
+"""``--known-at``: what the ledger said about a date, using only what had been recorded by then (docs/spec.md §2).
 
 Record times are the store's; tests take them from ``ledger history --format
 json`` (``recorded_at``) after each append, never from a clock.

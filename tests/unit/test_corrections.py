@@ -1,4 +1,4 @@
-"""Corrections and retractions (SPEC §3), as :func:`effective_events` applies them, cut at a record time.
+"""Corrections and retractions (docs/spec.md §3.6), as :func:`effective_events` applies them, cut at a record time.
 
 ``log()`` records one event a minute from T0 with ids 1, 2, …; so "known at
 T0 + 2 minutes" means "the first two records".

@@ -1,4 +1,4 @@
-"""The event vocabulary (SPEC §3): every type round-trips, the registry is derived, bad input names its field.
+"""The event vocabulary (docs/spec.md §3): every type round-trips, the registry is derived, bad input names its field.
 
 ``EXAMPLES`` is one valid, fully filled event per type, in an order that is
 itself a valid ledger (openers first, corrections after their targets), so the
@@ -161,7 +161,7 @@ def test_a_correction_may_leave_its_date_to_the_store() -> None:
     assert event.date is None
 
 
-# -- bad input (SPEC §5), at the model level ------------------------------------------------------------------
+# -- bad input (docs/spec.md §5.5), at the model level --------------------------------------------------------
 
 AMENDED = {"type": "measure.amended", "date": "2025-05-01", "source": "s", "measure": "x"}
 SUSPENDED = {"type": "measure.suspended", "date": "2025-05-01", "source": "s", "measure": "x"}

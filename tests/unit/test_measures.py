@@ -1,4 +1,4 @@
-"""A measure's status and terms on a valid date (SPEC §4), and its timeline of intervals.
+"""A measure's status and terms on a valid date (docs/spec.md §4.1), and its timeline of intervals.
 
 Every test is a short measure history written as ledger lines; ``on(day)`` asks
 what the fold says on that day.

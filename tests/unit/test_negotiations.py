@@ -1,4 +1,4 @@
-"""A negotiation's status on a valid date (SPEC §4): status, rounds, proposals, summits.
+"""A negotiation's status on a valid date (docs/spec.md §4.2): status, rounds, proposals, summits.
 
 Every test writes one track's history (and maybe a summit) as ledger lines and
 asks ``on(day)`` what the fold says.

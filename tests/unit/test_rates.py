@@ -1,4 +1,4 @@
-"""The stacking rule (SPEC §4): what a partner's product pays, and why, on one date.
+"""The stacking rule (docs/spec.md §4.3): what a partner's product pays, and why, on one date.
 
 Each test announces a few measures of one imposer, all in force from
 2025-01-01, and asks for the rate on 2025-06-01 unless it says otherwise.
