@@ -26,5 +26,8 @@ def test_event_types_complete_under_append() -> None:
 
 
 def test_the_completion_script_can_be_shown_for_bash() -> None:
-    run = subprocess.run([LEDGER, "--show-completion", "bash"], capture_output=True, text=True, timeout=60)
+    # Name the shell instead of letting typer detect it from the parent process, which is not bash
+    # when the tests run under another shell or none (typer's switch for exactly this).
+    env = dict(os.environ, _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1")
+    run = subprocess.run([LEDGER, "--show-completion", "bash"], capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 0 and "_ledger_completion" in run.stdout

@@ -146,8 +146,8 @@ def test_a_role_with_insert_and_select_on_the_log_can_append_and_verify(writer: 
         result = analyst.append(enumerate(seed_scenario(), start=1), author=role)
         assert result.appended == len(seed_scenario())
         assert analyst.init() is False  # `init` on an existing ledger needs no ownership
-        assert analyst.verify()["events"] == len(seed_scenario())
-        assert analyst.state(JUNE)["measures"]
+        assert analyst.verify().to_json()["events"] == len(seed_scenario())
+        assert analyst.state(JUNE).to_json()["measures"]
     finally:
         analyst.close()
 
@@ -186,8 +186,8 @@ def test_the_writer_role_may_still_rewrite_read_models_which_verify_catches(writ
         with psycopg.connect(_libpq(url)) as conn:
             conn.execute("UPDATE measure_intervals SET status = 'revoked'")
         with pytest.raises(Exception, match="measure_intervals"):
-            analyst.verify()
+            analyst.verify().to_json()
         assert analyst.rebuild() == len(seed_scenario())
-        assert analyst.verify()["events"] == len(seed_scenario())
+        assert analyst.verify().to_json()["events"] == len(seed_scenario())
     finally:
         analyst.close()

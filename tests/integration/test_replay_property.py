@@ -277,7 +277,8 @@ def replayed(ledger: Ledger) -> list[Recorded]:
 def _rate_or_error(call: Any) -> Any:
     """The rate, or the message of the refusal when several imposers name the pair."""
     try:
-        return call()
+        result = call()
+        return result.to_json() if hasattr(result, "to_json") else result
     except AmbiguousImposer as exc:
         return str(exc)
     except LookupError as exc:
