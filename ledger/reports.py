@@ -83,7 +83,7 @@ class Replay:
                  product: str | None = None) -> list[MeasureView]:
         from projections.state import measures_on
 
-        return measures_on({("measure", k): v for k, v in self.measure_events.items()}, day)
+        return measures_on(self.measure_events, day)
 
     def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
         from projections.negotiations import negotiations_on

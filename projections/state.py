@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from events.common import Subject
 from projections.measures import MeasureView, measure_on
@@ -34,8 +34,9 @@ def of_kind(groups: dict[Subject, list[Recorded]], kind: str) -> dict[str, list[
     return {slug: evs for (k, slug), evs in groups.items() if k == kind}
 
 
-def measures_on(groups: dict[Subject, list[Recorded]], day: dt.date) -> list[MeasureView]:
-    views = (measure_on(evs, day) for evs in of_kind(groups, "measure").values())
+def measures_on(measures: Mapping[str, Sequence[Recorded]], day: dt.date) -> list[MeasureView]:
+    """Every measure announced by ``day`` as it stood then; ``measures`` maps slugs to their events."""
+    views = (measure_on(evs, day) for evs in measures.values())
     return sorted((v for v in views if v is not None), key=lambda v: (v.imposer, v.measure))
 
 
@@ -50,7 +51,7 @@ def state_on(
 ) -> State:
     """The measures (of ``imposer``, covering ``partner``) and the negotiations between them on ``day``."""
     groups = by_subject(events)
-    measures = select_measures(measures_on(groups, day), imposer, partner)
+    measures = select_measures(measures_on(of_kind(groups, "measure"), day), imposer, partner)
     negotiations = negotiations_on(of_kind(groups, "track"), of_kind(groups, "summit"), day, imposer, partner)
     return State(day, None, tuple(measures), tuple(negotiations))
 
@@ -59,4 +60,4 @@ def rate_on(
     events: Iterable[Recorded], day: dt.date, partner: str, product: str, imposer: str | None = None
 ) -> tuple[str | None, RateAnswer]:
     """The imposer chosen and the stacked rate of ``partner``'s ``product`` on ``day``, by replay."""
-    return rate_from_views(measures_on(by_subject(events), day), partner, product, imposer)
+    return rate_from_views(measures_on(of_kind(by_subject(events), "measure"), day), partner, product, imposer)
