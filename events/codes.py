@@ -49,3 +49,7 @@ def hs_prefix(value: Any) -> str:
 
 def number(rate: Decimal) -> int | float:
     return int(rate) if rate == rate.to_integral_value() else float(rate)
+
+
+# What an event is about: ``("measure", "us-232-autos")``, ``("track", "us-jp-tariffs")``.
+Subject = tuple[str, str]

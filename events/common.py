@@ -37,7 +37,7 @@ from pydantic import (
     model_validator,
 )
 
-from events.codes import ALL, RESERVED_CODES, country_codes, hs_prefix, number  # noqa: F401  (re-exported)
+from events.codes import ALL, RESERVED_CODES, Subject, country_codes, hs_prefix, number  # noqa: F401  (re-exported)
 
 
 def _iso_date(value: Any) -> Any:
@@ -110,10 +110,6 @@ Products = Annotated[list[HsPrefix], Field(min_length=1, max_length=20_000), Aft
 ExceptProducts = Annotated[list[HsPrefix], Field(max_length=20_000), AfterValidator(_no_duplicates)]
 Names = Annotated[list[Name], Field(max_length=1000)]
 Texts = Annotated[list[Text], Field(min_length=1, max_length=1000)]
-
-
-# What an event is about: ``("measure", "us-232-autos")``, ``("track", "us-jp-tariffs")``.
-Subject = tuple[str, str]
 
 
 class Source(BaseModel):

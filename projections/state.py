@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from events.common import Subject
+from events.codes import Subject
 from projections.measures import MeasureView, measure_on
 from projections.negotiations import negotiations_on
 from projections.rates import RateAnswer, covers_partner, rate_from_views

@@ -25,8 +25,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, Select, select
 
-from events.codes import ALL
-from events.common import Subject
+from events.codes import ALL, Subject
 from projections.readmodel.tables import (
     ledger_index,
     ledger_meta,

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
-from events.common import Subject
+from events.codes import Subject
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from events.summit import SummitScheduled
 from events.talks import ProposalSubmitted, TalksOpened
