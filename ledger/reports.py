@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, text
 
 from ledger.errors import BadInput, InputError
 from projections.rates import rate_from_views
@@ -23,6 +23,7 @@ def history(conn: Connection, kind: str | None, slug: str | None,
             since: dt.date | None, until: dt.date | None) -> list[dict[str, Any]]:
     rows = queries.history_rows(conn, kind, slug, since, until)
     corrections = queries.corrections_by_target(conn, [row.event_id for row in rows])
+    roles = _roles(conn, [row.position for row in rows])
     out = []
     for row in rows:
         payload = json.loads(row.payload)
@@ -33,6 +34,7 @@ def history(conn: Connection, kind: str | None, slug: str | None,
             "date": row.date,
             "recorded_at": row.recorded_at,
             "recorded_by": row.recorded_by,
+            "recorded_by_role": roles.get(row.position),
             "source": payload.pop("source"),
         }
         for key in ("type", "date", "id", "recorded_by"):
@@ -43,6 +45,25 @@ def history(conn: Connection, kind: str | None, slug: str | None,
         entry["status"] = "retracted" if row.current is None and row.target is None else (
             "corrected" if row.current is not None and row.current != row.payload else "recorded")
         out.append(entry)
+    return out
+
+
+def _roles(conn: Connection, positions: list[int]) -> dict[int, str]:
+    """The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it).
+
+    Read from the log itself (``ledger_events.recorded_by_role``, stamped by the insert guard of
+    ``ledger.schema``), not from a read model a writer could edit: ``recorded_by`` is the author
+    an analyst declared, this is who the database says wrote the row.
+    """
+    from ledger.storage import LEDGER_STREAM
+
+    stream = LEDGER_STREAM if conn.dialect.name == "postgresql" else LEDGER_STREAM.bytes
+    query = text("SELECT originator_version, recorded_by_role FROM ledger_events WHERE originator_id = :stream "
+                 "AND originator_version IN :positions AND recorded_by_role IS NOT NULL")
+    query = query.bindparams(bindparam("positions", expanding=True))
+    out: dict[int, str] = {}
+    for i in range(0, len(positions), 500):
+        out.update(conn.execute(query, {"stream": stream, "positions": positions[i : i + 500]}).tuples().all())
     return out
 
 

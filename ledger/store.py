@@ -31,10 +31,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from events.common import Envelope
+from ledger.storage import LEDGER_STREAM as LEDGER_STREAM  # the ledger's single stream
 from ledger.storage import app_env
-
-# The ledger's single stream.
-LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
 
 
 def format_time(moment: dt.datetime) -> str:
