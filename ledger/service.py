@@ -12,7 +12,7 @@ import getpass
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 from events.errors import InputError
 from ledger.errors import LedgerError, NoLedger, StorageError
@@ -192,6 +192,25 @@ class Ledger:
 
         self._require()
         yield from export(self.app())
+
+    def export_full(self) -> Iterator[bytes]:
+        """A backup: a header line, then every stored field of every event (``ledger.backup``)."""
+        from ledger.backup import export_full
+
+        self._require()
+        yield from export_full(self.engine())
+
+    def restore(self, stream: IO[bytes], progress: Callable[[int], None] | None = None) -> Any:
+        """Fill this empty ledger from a backup that ``export_full`` wrote, all or nothing."""
+        from events.errors import BadInput
+        from ledger.backup import numbered, restore
+
+        self._require()
+        try:
+            return _translate(lambda: restore(self.app(), numbered(stream), self.where, progress))
+        except BadInput as exc:
+            exc.nothing_written = True  # type: ignore[attr-defined]
+            raise
 
     def state(self, as_of: dt.date, known_at: str | None = None,
               imposer: str | None = None, partner: str | None = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -25,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from ledger.schema import INSERT_GUARD, writer_grants
 from ledger.service import Ledger
 from ledger.store import format_time
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, Cli
 from tests.integration.test_tamper import raw, stored_state
 from tests.scenario import ev, seed_scenario
 
@@ -227,9 +228,19 @@ def test_the_role_a_writer_claims_in_its_own_insert_is_replaced_by_its_real_one(
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_a_writer_cannot_switch_the_guard_off(writer: tuple[str, str]) -> None:
+def test_a_writer_can_neither_switch_the_guard_off_nor_restore(
+    store: Ledger, writer: tuple[str, str], tmp_path: Path
+) -> None:
     _, url = writer
     with psycopg.connect(_libpq(url)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(f"ALTER TABLE ledger_events DISABLE TRIGGER {INSERT_GUARD}")
     with psycopg.connect(_libpq(url)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(f"DROP TRIGGER {INSERT_GUARD} ON ledger_events")
+    source = Cli(f"sqlite:///{tmp_path / 'source.db'}")
+    assert source("init").exit_code == 0
+    assert source.append_lines(seed_scenario()).exit_code == 0
+    run = Cli(url)("restore", "-", input=source("export", "--full").stdout)
+    assert run.exit_code == 1
+    assert "restore must run as the owner of the ledger's tables" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert Cli(store.url)("digest").stdout.split() == ["0" * 64, "0"]
