@@ -244,3 +244,25 @@ def test_a_writer_can_neither_switch_the_guard_off_nor_restore(
     assert "restore must run as the owner of the ledger's tables" in run.stderr
     assert "Traceback" not in run.stderr
     assert Cli(store.url)("digest").stdout.split() == ["0" * 64, "0"]
+
+
+def test_init_upgrades_a_ledger_from_before_the_guard(seeded: Ledger) -> None:
+    """A ledger made before the guard (no trigger, no role column, schema 3) is told to upgrade, and init does it."""
+    from projections.readmodel.writer import set_meta
+
+    engine = raw(seeded.url)
+    try:
+        with engine.begin() as conn:
+            on = " ON ledger_events" if conn.dialect.name == "postgresql" else ""
+            conn.execute(text(f"DROP TRIGGER {INSERT_GUARD}{on}"))
+            conn.execute(text("ALTER TABLE ledger_events DROP COLUMN recorded_by_role"))
+            set_meta(conn, "schema_version", "3")
+    finally:
+        engine.dispose()
+    old = Cli(seeded.url)
+    assert "run `ledger init` to upgrade it" in old("history").stderr
+    assert old("init").exit_code == 0
+    assert [e["recorded_by_role"] for e in seeded.history()] == [None] * EVENTS  # nobody said, then
+    with pytest.raises(DBAPIError, match=REFUSED):
+        insert(seeded.url, forged_state(seeded.url, "2025-04-02T00:00:00.000000+00:00"))
+    assert seeded.verify()["events"] == EVENTS
