@@ -33,7 +33,7 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/cog -r -c docs/events.md docs/cli.md docs/architecture.md
-	$(BIN)/python docs/console_blocks.py docs/tutorial.md docs/time.md docs/integrity.md
+	$(BIN)/python docs/console_blocks.py docs/tutorial.md docs/time.md docs/integrity.md docs/backup.md
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --quick

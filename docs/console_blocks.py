@@ -1,6 +1,7 @@
 """Runnable shell sessions in the docs: run them in a scratch directory, check or rewrite their output.
 
-The convention, for the files in :data:`RUNNABLE` (``docs/tutorial.md``, ``docs/time.md``, ``docs/integrity.md``):
+The convention, for the files in :data:`RUNNABLE` (``docs/tutorial.md``, ``docs/time.md``, ``docs/integrity.md``,
+``docs/backup.md``):
 
 - a fenced block whose info string is ``console`` is a shell session; other blocks (``sh``,
   ``text``, ``json``) are only shown;
@@ -44,7 +45,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
-RUNNABLE = (DOCS / "tutorial.md", DOCS / "time.md", DOCS / "integrity.md")
+RUNNABLE = (DOCS / "tutorial.md", DOCS / "time.md", DOCS / "integrity.md", DOCS / "backup.md")
 # The width the pasted outputs were rendered at; tables rewrap at any other.
 COLUMNS = "120"
 AUTHOR = "analyst"

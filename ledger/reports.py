@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select, text
 
 from ledger.chain import GENESIS
 from ledger.errors import BadInput, InputError
@@ -155,7 +155,27 @@ def history(conn: Connection, kind: str | None, slug: str | None,
     from projections.audit import history as entries
 
     rows = queries.history_rows(conn, kind, slug, since, until)
-    return entries(rows, queries.corrections_by_target(conn, [row.event_id for row in rows]))
+    return entries(rows, queries.corrections_by_target(conn, [row.event_id for row in rows]),
+                   _roles(conn, [row.position for row in rows]))
+
+
+def _roles(conn: Connection, positions: list[int]) -> dict[int, str]:
+    """The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it).
+
+    Read from the log itself (``ledger_events.recorded_by_role``, stamped by the insert guard of
+    ``ledger.schema``), not from a read model a writer could edit: ``recorded_by`` is the author
+    an analyst declared, this is who the database says wrote the row.
+    """
+    from ledger.storage import LEDGER_STREAM
+
+    stream = LEDGER_STREAM if conn.dialect.name == "postgresql" else LEDGER_STREAM.bytes
+    query = text("SELECT originator_version, recorded_by_role FROM ledger_events WHERE originator_id = :stream "
+                 "AND originator_version IN :positions AND recorded_by_role IS NOT NULL")
+    query = query.bindparams(bindparam("positions", expanding=True))
+    out: dict[int, str] = {}
+    for part in queries.in_chunks(positions):
+        out.update(conn.execute(query, {"stream": stream, "positions": part}).tuples().all())
+    return out
 
 
 def timeline(conn: Connection, filters: Any) -> Any:

@@ -20,7 +20,7 @@ import getpass
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from events.errors import InputError
 from ledger.errors import LedgerError, NoLedger, StorageError
@@ -28,6 +28,7 @@ from ledger.storage import create_engine, resolve_url, sqlite_path
 
 if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI starts fast
     from ledger.append import AppendResult
+    from ledger.backup import RestoreResult
     from ledger.reports import Source
     from projections.results import Diff, Digest, History, Rate, State, Verification
     from projections.series import RateSeries
@@ -263,6 +264,24 @@ class Ledger:
 
         self._require()
         yield from export(self.app())
+
+    def export_full(self) -> Iterator[bytes]:
+        """A backup: a header line, then every stored field of every event (``ledger.backup``)."""
+        from ledger.backup import export_full
+
+        self._require()
+        yield from export_full(self.engine())
+
+    def restore(self, stream: IO[bytes], progress: Callable[[int], None] | None = None) -> RestoreResult:
+        """Fill this empty ledger from a backup that ``export_full`` wrote, all or nothing."""
+        from events.errors import BadInput
+        from ledger.backup import numbered, restore
+
+        self._require()
+        try:
+            return _translate(lambda: restore(self.app(), numbered(stream), self.where, progress))  # type: ignore[no-any-return]
+        except BadInput as exc:
+            raise BadInput(exc.errors, nothing_written=True) from None
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop and refold every read model from the log; the number of events."""

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from uuid import UUID
 
 DEFAULT_URL = "sqlite:///ledger.db"
+# The ledger's single stream (``ledger.store``); here so that reads can name it without the event store.
+LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
 
 
 def resolve_url(db: str | None) -> str:

@@ -27,14 +27,12 @@ from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import insert
+from sqlalchemy import Text, column, insert, table
 from sqlalchemy.orm import Session
 
 from events.common import Envelope
+from ledger.storage import LEDGER_STREAM as LEDGER_STREAM  # the ledger's single stream
 from ledger.storage import app_env
-
-# The ledger's single stream.
-LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
 
 
 def format_time(moment: dt.datetime) -> str:
@@ -84,6 +82,17 @@ def decode_state(transcoder: Transcoder, state: bytes | memoryview) -> dict[str,
     return transcoder.decode(bytes(state))  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class RestoredEvent(StoredEvent):
+    """A stored event copied from a backup, with the database role that first inserted it.
+
+    Only ``ledger restore`` writes these, with the insert guard switched off for its own
+    transaction (``ledger.schema``): otherwise the guard stamps the role that inserts.
+    """
+
+    recorded_by_role: str | None = None
+
+
 class BatchRecorder(SQLAlchemyApplicationRecorder):
     """The library's recorder (same table, same NOTIFY), inserting a batch with one executemany
     instead of one ORM object per event: imports are several times faster."""
@@ -93,12 +102,16 @@ class BatchRecorder(SQLAlchemyApplicationRecorder):
             return []
         # No `_lock_table` here: every appender already holds the ledger's write lock
         # (ledger.append.lock), which is what keeps notification ids in commit order.
-        table = self.events_record_cls.__table__
-        session.execute(insert(table), [
-            {"originator_id": e.originator_id, "originator_version": e.originator_version,
-             "topic": e.topic, "state": e.state}
-            for e in stored_events
-        ])
+        target: Any = self.events_record_cls.__table__
+        rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version,
+                 "topic": e.topic, "state": e.state} for e in stored_events]
+        if isinstance(stored_events[0], RestoredEvent):
+            # The library's model does not map the column the ledger adds (ledger.schema), so name it here.
+            target = table(target.name, *(column(c.name, c.type) for c in target.columns),
+                           column("recorded_by_role", Text()), schema=target.schema)
+            for row, e in zip(rows, stored_events, strict=True):
+                row["recorded_by_role"] = e.recorded_by_role
+        session.execute(insert(target), rows)
         self._notify_channel(session)
         return []
 

@@ -36,8 +36,11 @@ def source_text(source: Mapping[str, Any]) -> str:
     return " — ".join(str(source[k]) for k in ("publisher", "title") if source.get(k))
 
 
-def history(rows: Sequence[Any], corrections: Mapping[str, Sequence[int]]) -> History:
-    """History entries for index ``rows``; ``corrections`` maps event ids to the positions correcting them."""
+def history(rows: Sequence[Any], corrections: Mapping[str, Sequence[int]],
+            roles: Mapping[int, str] | None = None) -> History:
+    """History entries for index ``rows``; ``corrections`` maps event ids to the positions correcting them,
+    ``roles`` positions to the database role that inserted the event (where the database said)."""
+    roles = roles or {}
     entries = []
     for row in rows:
         payload = json.loads(row.payload)
@@ -48,6 +51,7 @@ def history(rows: Sequence[Any], corrections: Mapping[str, Sequence[int]]) -> Hi
             date=row.date,
             recorded_at=row.recorded_at,
             recorded_by=row.recorded_by,
+            recorded_by_role=roles.get(row.position),
             source=payload["source"],
             subject=f"{row.subject_kind}:{row.subject}",
             status=record_status(row),

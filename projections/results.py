@@ -160,6 +160,8 @@ class HistoryEntry:
     ``status`` is ``recorded``, ``corrected`` (a correction changed how it reads) or
     ``retracted``; ``corrected_by`` lists the positions of the corrections that target it;
     ``fields`` are the event's own fields as recorded (``measure``, ``rate``, ``note`` …).
+    ``recorded_by`` is the author declared; ``recorded_by_role`` the database role that inserted
+    the row, where the database stamps one (PostgreSQL; None on SQLite).
     """
 
     position: int
@@ -173,10 +175,12 @@ class HistoryEntry:
     status: str
     corrected_by: tuple[int, ...]
     fields: Mapping[str, Any] = field(default_factory=dict)
+    recorded_by_role: str | None = None
 
     def to_json(self) -> Json:
         out: Json = {"position": self.position, "id": self.id, "type": self.type, "date": self.date,
-                     "recorded_at": self.recorded_at, "recorded_by": self.recorded_by, "source": dict(self.source)}
+                     "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
+                     "recorded_by_role": self.recorded_by_role, "source": dict(self.source)}
         out.update(self.fields)
         out.update(subject=self.subject, corrected_by=list(self.corrected_by), status=self.status)
         return out

@@ -75,3 +75,34 @@ def digest(ctx: typer.Context, fmt: TableJson = TableOrJson.table) -> None:
     from ledger.cli.output import render
 
     render(ctx.obj.digest(), fmt, lambda d: [f"{d.digest} {d.events}"])
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(metavar="PATH|-", help="A backup written by `ledger export --full`; "
+                                             "- reads standard input.")],
+) -> None:
+    """Fill an empty ledger from a backup, keeping record times, authors, roles and the digest.
+
+    Every line is checked first, the hash chain link by link: a bad or edited line is refused
+    with exit 2, naming it, and nothing is written. Only an empty ledger (after `ledger init`) is
+    filled; to add events to a ledger that has some, use `ledger export | ledger append --file -`.
+    On PostgreSQL, run it as the owner of the ledger's tables (docs/backup.md).
+
+    Example: ledger --db copy.db init && ledger --db copy.db restore backup.jsonl
+    """
+    import sys
+
+    from events.errors import BadInput, InputError
+    from ledger.cli.output import message, plural
+    from ledger.cli.progress import counter
+
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise BadInput([InputError(None, "file", f"cannot read {path}: {exc.strerror}")],
+                       nothing_written=True) from None
+    with stream, counter("restoring", None) as advance:
+        result = ctx.obj.restore(stream, advance)
+    message(f"restored {plural(result.restored, 'event')}; head {result.head}")

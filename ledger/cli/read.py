@@ -200,12 +200,22 @@ def _history_rows(result: Any) -> list[dict[str, Any]]:
 
 
 @app.command()
-def export(ctx: typer.Context) -> None:
+def export(
+    ctx: typer.Context,
+    full: Annotated[bool, typer.Option(
+        "--full", help="A backup for `ledger restore`: every stored field (position, record time, author, "
+        "database role, chain link) after a header line. Without it: the events alone, to merge into "
+        "another ledger with `ledger append --file`, which records them anew.")] = False,
+) -> None:
     """All events as JSON Lines in record order; `ledger append --file` re-imports them.
 
-    Example: ledger export > backup.jsonl; ledger --db copy.db init; ledger --db copy.db append --file backup.jsonl
+    The plain export merges into any ledger, where the events get new record times (so a new digest
+    and other --known-at answers). `--full` is a backup: `ledger restore` puts it into an empty ledger
+    with the same record times, authors and digest (docs/backup.md).
+
+    Example: ledger export --full > backup.jsonl; ledger --db copy.db init; ledger --db copy.db restore backup.jsonl
     """
     out = sys.stdout.buffer
-    for line in ctx.obj.export():
+    for line in ctx.obj.export_full() if full else ctx.obj.export():
         out.write(line)
     out.flush()

@@ -131,4 +131,4 @@ ledger_meta = Table(
 
 READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, track_pairs, summit_tracks)
 # Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"

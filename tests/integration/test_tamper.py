@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from ledger.append import GENESIS, link
 from ledger.errors import BadInput, IntegrityFailure
+from ledger.schema import INSERT_GUARD
 from ledger.service import Ledger
 from tests.scenario import seed_scenario
 
@@ -23,14 +24,17 @@ EVENTS = len(seed_scenario())  # 13: measures 1–4, talks 5–12, the summit 13
 
 
 def drop_append_only(conn: Connection) -> None:
-    """What a table owner can do: remove the triggers that refuse UPDATE and DELETE on the log."""
+    """What a table owner can do: remove the triggers that refuse UPDATE and DELETE on the log, and the
+    insert guard that refuses a backdated row."""
+    postgres = conn.dialect.name == "postgresql"
     for table in ("ledger_events", "ledger_chain"):
-        if conn.dialect.name == "postgresql":
+        if postgres:
             for name in ("no_change", "no_truncate"):
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}"))
         else:
             for op in ("update", "delete"):
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_{op}"))
+    conn.execute(text(f"DROP TRIGGER IF EXISTS {INSERT_GUARD}{' ON ledger_events' if postgres else ''}"))
 
 
 def raw(url: str) -> Any:
