@@ -74,7 +74,7 @@ def insert_stamped_now(url: str, **changes: Any) -> None:
 
 
 def last_recorded_at(ledger: Ledger) -> str:
-    return str(ledger.history()[-1]["recorded_at"])
+    return str(ledger.history().to_json()[-1]["recorded_at"])
 
 
 def now() -> str:
@@ -92,7 +92,7 @@ def test_a_forged_insert_with_a_bad_record_time_is_refused_by_the_database(seede
     state = forged_state(seeded.url, stamp(last_recorded_at(seeded)), note="forged")
     with pytest.raises(DBAPIError, match=REFUSED):
         insert(seeded.url, state)
-    assert seeded.verify()["events"] == EVENTS
+    assert seeded.verify().to_json()["events"] == EVENTS
 
 
 def test_a_forged_insert_without_a_record_time_is_refused(seeded: Ledger) -> None:
@@ -100,7 +100,7 @@ def test_a_forged_insert_without_a_record_time_is_refused(seeded: Ledger) -> Non
     del state["recorded_at"]
     with pytest.raises(DBAPIError):
         insert(seeded.url, orjson.dumps(state))
-    assert seeded.verify()["events"] == EVENTS
+    assert seeded.verify().to_json()["events"] == EVENTS
 
 
 def test_a_second_record_time_hidden_behind_the_first_is_refused(seeded: Ledger) -> None:
@@ -110,7 +110,7 @@ def test_a_second_record_time_hidden_behind_the_first_is_refused(seeded: Ledger)
     assert orjson.loads(hidden)["recorded_at"].startswith("2020")
     with pytest.raises(DBAPIError):
         insert(seeded.url, hidden)
-    assert seeded.verify()["events"] == EVENTS
+    assert seeded.verify().to_json()["events"] == EVENTS
 
 
 def test_a_record_time_in_any_other_field_order_is_refused(seeded: Ledger) -> None:
@@ -134,14 +134,14 @@ def test_what_the_guard_lets_through_a_current_record_time_under_any_author(seed
         engine.dispose()
     assert count == EVENTS + 1
     with pytest.raises(Exception, match=f"position {EVENTS + 1}"):
-        seeded.verify()
+        seeded.verify().to_json()
 
 
 def test_appends_through_the_ledger_pass_the_guard_and_keep_moving_forward(seeded: Ledger) -> None:
     first = last_recorded_at(seeded)
     seeded.append([(1, ev("measure.revoked", "2025-08-01", measure="us-232-autos"))], author="tester")
     assert last_recorded_at(seeded) >= first
-    assert seeded.verify()["events"] == EVENTS + 1
+    assert seeded.verify().to_json()["events"] == EVENTS + 1
 
 
 def test_init_puts_back_a_dropped_guard(seeded: Ledger) -> None:
@@ -167,7 +167,7 @@ def test_postgresql_refuses_a_record_time_from_before_the_inserting_transaction(
     last = dt.datetime.fromisoformat(last_recorded_at(seeded))
     with pytest.raises(DBAPIError, match="before this transaction began"):
         insert(seeded.url, forged_state(seeded.url, format_time(last + dt.timedelta(microseconds=1))))
-    assert seeded.verify()["events"] == EVENTS
+    assert seeded.verify().to_json()["events"] == EVENTS
 
 
 def _libpq(url: str) -> str:
@@ -204,7 +204,7 @@ def test_history_names_the_database_role_beside_the_declared_author(store: Ledge
     analyst = Ledger(url)
     try:
         analyst.append([(1, seed_scenario()[1])], author="Federal Register")
-        entries = analyst.history()
+        entries = analyst.history().to_json()
     finally:
         analyst.close()
     assert [(e["recorded_by"], e["recorded_by_role"]) for e in entries] == [
@@ -262,7 +262,7 @@ def test_init_upgrades_a_ledger_from_before_the_guard(seeded: Ledger) -> None:
     old = Cli(seeded.url)
     assert "run `ledger init` to upgrade it" in old("history").stderr
     assert old("init").exit_code == 0
-    assert [e["recorded_by_role"] for e in seeded.history()] == [None] * EVENTS  # nobody said, then
+    assert [e["recorded_by_role"] for e in seeded.history().to_json()] == [None] * EVENTS  # nobody said, then
     with pytest.raises(DBAPIError, match=REFUSED):
         insert(seeded.url, forged_state(seeded.url, "2025-04-02T00:00:00.000000+00:00"))
-    assert seeded.verify()["events"] == EVENTS
+    assert seeded.verify().to_json()["events"] == EVENTS
