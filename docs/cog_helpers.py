@@ -118,7 +118,8 @@ def codes() -> str:
         f"| rate | ad-valorem percent, {rate['ge']} ≤ rate ≤ {rate['le']}, a JSON number | `25`, `2.5` |",
         f"| slug (`measure`, `track`, `proposal`, `summit`) | `{slug['pattern']}`, "
         f"{slug['min_length']}–{slug['max_length']} characters | `us-232-autos`, `g7-2025` |",
-        "| date | ISO `YYYY-MM-DD`, a real calendar day (no timestamps) | `2025-04-09` |",
+        f"| date | ISO `YYYY-MM-DD`, a real calendar day (no timestamps), from {common.MIN_DATE} to "
+        f"{common.MAX_DATE} (the day after is the read models' open-end marker) | `2025-04-09` |",
         "| lists | no duplicates; on the command line, comma-separated (`--partners JP,CN`) | |",
     ]))
 

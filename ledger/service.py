@@ -35,33 +35,29 @@ def parse_known_at(value: str | None) -> str | None:
     """A record-time cut as the fixed-width UTC string stored in the index.
 
     Accepts what ``history`` prints (``2025-06-01T09:30:00.123456+00:00``), any ISO
-    timestamp (naive = UTC), or a date, meaning the end of that day in UTC.
+    timestamp (naive = UTC), or a date, meaning the end of that day in UTC; in UTC it
+    must fall within the dates the ledger accepts (:mod:`events.limits`).
     """
     if value is None:
         return None
+    from events.limits import record_time_cut
     from ledger.store import format_time
 
-    text = value.strip()
     try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            moment = dt.datetime.combine(day, dt.time.max, dt.UTC)
-        else:
-            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise_input("known_at", f"expected a timestamp like 2025-06-01T09:30:00+00:00 or a date, got {value!r}")
+        moment = record_time_cut(value)
+    except ValueError as exc:
+        raise_input("known_at", str(exc))
     return format_time(moment)
 
 
 def parse_day(field: str, value: str) -> dt.date:
+    """A date option, checked like every date field of an event (shape, real day, accepted range)."""
+    from events.limits import iso_date
+
     try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")  # type: ignore[no-any-return]
+        return iso_date(value)
+    except ValueError as exc:
+        return raise_input(field, str(exc))  # type: ignore[no-any-return]
 
 
 def raise_input(field: str, message: str) -> Any:
