@@ -9,8 +9,8 @@ docs all inherit the same rules. For example::
 Codes are ISO 3166-1 alpha-2 from `pycountry` (plus ``EU``, which ISO reserves
 exceptionally for the European Union because trade measures are imposed by it),
 HS prefixes are 2-10 digits (dots are dropped, so ``8703.23`` is ``870323``),
-rates are ad-valorem percent between 0 and 1000, and dates run from 0001-01-01 to
-9999-12-30 (:mod:`events.limits` says why).
+rates are ad-valorem percent between 0 and 1000, given as JSON numbers, and
+dates run from 0001-01-01 to 9999-12-30 (:mod:`events.limits` says why).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from events.codes import ALL, RESERVED_CODES, country_codes, hs_prefix, number  # noqa: F401  (re-exported)
-from events.limits import MAX_DATE, MIN_DATE, iso_date  # noqa: F401  (re-exported)
+from events.limits import MAX_DATE, MIN_DATE, iso_date, json_number  # noqa: F401  (re-exported)
 
 
 def _country(value: Any) -> str:
@@ -80,8 +80,10 @@ Name = Annotated[
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(_printable)
 ]
+# A JSON number, never a string that reads as one (json_number): files, corrections and typed options agree.
 Rate = Annotated[
     Decimal,
+    BeforeValidator(json_number),
     Field(ge=0, le=1000, allow_inf_nan=False, max_digits=12),
     PlainSerializer(number, return_type=int | float, when_used="json"),
 ]
