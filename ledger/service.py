@@ -134,26 +134,35 @@ class Ledger:
 
     # -- commands -------------------------------------------------------------------------
 
-    def init(self) -> bool:
-        """Create the store and read models; True if it was created, False if it already existed."""
+    def init(self, force: bool = False) -> bool:
+        """Create the store and read models; True if it was created, False if it already existed.
+
+        A SQLite file that is not a database, or a database with other tables and no ledger, is
+        refused before anything is written, unless ``force`` (see :mod:`ledger.failures`).
+        """
+        from ledger.failures import check_init_target, storage_failure
         from ledger.maintenance import rebuild
         from ledger.schema import create_schema
         from projections.readmodel.queries import get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
         from projections.readmodel.writer import set_meta
 
-        path = sqlite_path(self.url)
-        if path is not None and not path.parent.exists():
-            raise StorageError(f"directory {path.parent} does not exist")
-        created = create_schema(self.app())
-        engine = self.app().recorder.datastore.engine
-        with engine.connect() as conn:
-            version = get_meta(conn, "schema_version")
-        if version != SCHEMA_VERSION:
-            # An older ledger: the new tables exist now; refold every read model from the log.
-            rebuild(self.app())
-            with engine.begin() as conn:
-                set_meta(conn, "schema_version", SCHEMA_VERSION)
+        check_init_target(sqlite_path(self.url), force)
+        try:
+            created = create_schema(self.app())
+            engine = self.app().recorder.datastore.engine
+            with engine.connect() as conn:
+                version = get_meta(conn, "schema_version")
+            if version != SCHEMA_VERSION:
+                # An older ledger: the new tables exist now; refold every read model from the log.
+                rebuild(self.app())
+                with engine.begin() as conn:
+                    set_meta(conn, "schema_version", SCHEMA_VERSION)
+        except Exception as exc:
+            failure = storage_failure(exc, "create the ledger", self.where)
+            if failure is None:
+                raise
+            raise failure from None
         return created
 
     def append(
@@ -210,10 +219,17 @@ class Ledger:
         return diff_states(self.state(start, known_at, imposer, partner), self.state(end, known_at, imposer, partner))
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        from ledger.failures import storage_failure
         from ledger.maintenance import rebuild
 
         self._require()
-        return rebuild(self.app(), progress)
+        try:
+            return rebuild(self.app(), progress)
+        except Exception as exc:
+            failure = storage_failure(exc, "rebuild the read models", self.where)
+            if failure is None:
+                raise
+            raise failure from None
 
     def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
         from ledger.maintenance import verify

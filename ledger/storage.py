@@ -13,15 +13,25 @@ import os
 from pathlib import Path
 
 DEFAULT_URL = "sqlite:///ledger.db"
+# The backends the ledger is built and tested for (SPEC §6); any other URL is bad input.
+SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 def resolve_url(db: str | None) -> str:
+    """The SQLAlchemy URL for ``--db``; BadInput (exit 2) for a backend the ledger does not support."""
     url = db or os.environ.get("LEDGER_DB") or DEFAULT_URL
     if "://" not in url:
         return f"sqlite:///{url}"
     for bare in ("postgresql://", "postgres://"):
         if url.startswith(bare):
             return "postgresql+psycopg://" + url[len(bare) :]
+    scheme = url.split("://", 1)[0]
+    if scheme not in SCHEMES:
+        from events.errors import BadInput, InputError
+
+        # Only the scheme is echoed: the rest of a URL may hold a password.
+        raise BadInput([InputError(None, "db", f"{scheme}:// is not a database the ledger can use: give a SQLite "
+                                               "file path (team.db), sqlite:///PATH, or postgresql://USER@HOST/DB")])
     return url
 
 

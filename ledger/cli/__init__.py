@@ -92,6 +92,12 @@ def main() -> None:
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        from ledger.failures import storage_failure
+
+        failure = storage_failure(exc)
+        if failure is not None:  # the database, not the program: a connection lost, a privilege missing
+            print(f"error: {failure}", file=sys.stderr)
+            sys.exit(1)
         if os.environ.get("LEDGER_DEBUG"):
             raise
         print(f"internal error: {exc.__class__.__name__}: {exc} (set LEDGER_DEBUG=1 for a traceback; "
