@@ -26,8 +26,13 @@ class InputError:
 
 
 class BadInput(LedgerError):
-    """One or more input errors; nothing was written."""
+    """One or more input errors; nothing was written.
 
-    def __init__(self, errors: list[InputError]):
+    ``stopped_after`` is the last line checked when checking stopped early (too many
+    errors): the lines after it were not read, so ``errors`` is not all there is.
+    """
+
+    def __init__(self, errors: list[InputError], stopped_after: int | None = None):
         self.errors = errors
+        self.stopped_after = stopped_after
         super().__init__(str(errors[0]) if errors else "bad input")

@@ -255,6 +255,12 @@ def register(app: typer.Typer) -> None:
             "--author", help="Who records (default $LEDGER_AUTHOR, then the OS user).")] = None,
     ) -> None:
         if ctx.invoked_subcommand is not None:
+            if file is not None:  # the subcommand would run and the file be silently ignored
+                from events.errors import BadInput, InputError
+
+                refused = BadInput([InputError(None, "file", "use --file or an event type, not both")])
+                refused.nothing_written = True  # type: ignore[attr-defined]
+                raise refused
             return
         if file is None:
             typer.echo(ctx.get_help())
