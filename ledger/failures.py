@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 
 from ledger.errors import StorageError
@@ -76,33 +77,21 @@ def check_init_target(path: Path | None, force: bool = False) -> None:
 def _foreign_tables(path: Path) -> list[str]:
     """Tables of an existing SQLite file when none is the ledger's, else [] (a ledger, maybe half-created).
 
-    Read through a read-only connection, so looking changes nothing (not even the journal mode).
+    Read through a read-only connection, so looking changes nothing (not even the journal mode); closed
+    after (sqlite3's own ``with`` only commits).
     """
     from ledger.schema import APPEND_ONLY
     from projections.readmodel.tables import metadata
 
     ours = set(APPEND_ONLY) | set(metadata.tables)
     try:
-        with _closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
             names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     except sqlite3.Error:
         return []  # cannot tell: init itself will say what is wrong with the file
     if ours & set(names):
         return []
     return sorted(name for name in names if not name.startswith("sqlite_"))
-
-
-class _closing:
-    """sqlite3's connection as a context manager commits; this one closes (the ``with`` of a read)."""
-
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.conn
-
-    def __exit__(self, *_: object) -> None:
-        self.conn.close()
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:

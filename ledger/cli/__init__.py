@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -136,7 +136,7 @@ def _stdout_closed(exc: BaseException) -> bool:
     return False
 
 
-def _quiet_exit() -> None:
+def _quiet_exit() -> NoReturn:
     """Exit 0 with nothing on stderr, as the Python docs advise for SIGPIPE (signal module, "Note on SIGPIPE").
 
     Standard output is pointed at /dev/null so the interpreter's final flush of what is still
