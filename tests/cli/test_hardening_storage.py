@@ -27,7 +27,7 @@ import sqlalchemy
 from sqlalchemy import text
 
 from tests.cli.test_hardening_dates import one_error
-from tests.conftest import PG_URL, Cli, Run, pg_problem
+from tests.conftest import PG_URL, Cli, Run, pg_problem, pg_schema_url
 from tests.scenario import ev
 
 
@@ -211,10 +211,11 @@ def test_init_with_a_postgresql_database_that_does_not_exist() -> None:
 
 
 @pytest.fixture
-def select_only(cli: Cli) -> Iterator[str]:
-    """The ledger's URL as a fresh login role that may only SELECT (PostgreSQL only)."""
-    if not cli.url.startswith("postgresql"):
-        pytest.skip("roles are a PostgreSQL matter")
+def select_only() -> Iterator[str]:
+    """A PostgreSQL ledger's URL as a fresh login role that may only SELECT (roles are a PostgreSQL matter)."""
+    urls = pg_schema_url()
+    cli = Cli(next(urls))
+    assert cli("init").exit_code == 0
     role = f"ledger_reader_{uuid.uuid4().hex[:12]}"
     admin = sqlalchemy.create_engine(cli.url)
     try:
@@ -230,6 +231,7 @@ def select_only(cli: Cli) -> Iterator[str]:
             conn.execute(text(f'DROP OWNED BY "{role}"'))
             conn.execute(text(f'DROP ROLE "{role}"'))
         admin.dispose()
+        next(urls, None)  # drops the schema
 
 
 def test_rebuild_as_a_select_only_role(select_only: str) -> None:
