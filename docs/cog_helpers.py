@@ -100,8 +100,10 @@ def source() -> str:
 def codes() -> str:
     """The code rules, with the figures read from the field types."""
     from events.common import country_codes
+    from events.talks import Round
 
     rate = constraints(common.Rate.__metadata__)
+    round_ = constraints(Round.__metadata__)
     slug = constraints(common.Slug.__metadata__)
     reserved = ", ".join(f"`{k}` ({v})" for k, v in sorted(common.RESERVED_CODES.items()))
     return padded("\n".join([
@@ -115,10 +117,14 @@ def codes() -> str:
         "`\"8703.23\"` is `\"870323\"`; a prefix covers every code it begins; an exception wins over "
         "any product prefix | "
         "`\"87\"`, `\"8703\"`, `\"870323\"` |",
-        f"| rate | ad-valorem percent, {rate['ge']} ≤ rate ≤ {rate['le']}, a JSON number | `25`, `2.5` |",
+        f"| rate | ad-valorem percent, {rate['ge']} ≤ rate ≤ {rate['le']}, a JSON number: `\"25\"` (a string) is "
+        "refused, in a file and in a correction's `fields` alike; on the command line, written as JSON writes it, "
+        "in ASCII digits (`--rate 2.5`, `--rate 1e3`; not `1_000`, `２５`, `nan`, `inf`) | `25`, `2.5` |",
+        f"| round | a JSON integer, {round_['ge']}–{round_['le']}: `\"6\"` and `6.0` are refused | `6` |",
         f"| slug (`measure`, `track`, `proposal`, `summit`) | `{slug['pattern']}`, "
         f"{slug['min_length']}–{slug['max_length']} characters | `us-232-autos`, `g7-2025` |",
-        "| date | ISO `YYYY-MM-DD`, a real calendar day (no timestamps) | `2025-04-09` |",
+        f"| date | ISO `YYYY-MM-DD`, a real calendar day (no timestamps), from {common.MIN_DATE} to "
+        f"{common.MAX_DATE} (the day after is the read models' open-end marker) | `2025-04-09` |",
         "| lists | no duplicates; on the command line, comma-separated (`--partners JP,CN`) | |",
     ]))
 

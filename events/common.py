@@ -15,7 +15,8 @@ docs all inherit the same rules. For example::
 Codes are ISO 3166-1 alpha-2 from `pycountry` (plus ``EU``, which ISO reserves
 exceptionally for the European Union because trade measures are imposed by it),
 HS prefixes are 2-10 digits (dots are dropped, so ``8703.23`` is ``870323``),
-and rates are ad-valorem percent between 0 and 1000.
+rates are ad-valorem percent between 0 and 1000, given as JSON numbers, and
+dates run from 0001-01-01 to 9999-12-30 (:mod:`events.limits` says why).
 """
 
 from __future__ import annotations
@@ -38,21 +39,7 @@ from pydantic import (
 )
 
 from events.codes import ALL, RESERVED_CODES, Subject, country_codes, hs_prefix, number  # noqa: F401  (re-exported)
-
-
-def _iso_date(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        raise ValueError("expected a date like 2025-04-09, not a timestamp")
-    if isinstance(value, dt.date):
-        return value
-    # The shape test first, cheaply: this runs for every date of every event read.
-    if not (isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
-            and value.isascii() and (value[:4] + value[5:7] + value[8:]).isdigit()):
-        raise ValueError(f"expected an ISO date like 2025-04-09, got {value!r}")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a real date") from None
+from events.limits import MAX_DATE, MIN_DATE, iso_date, json_number  # noqa: F401  (re-exported)
 
 
 def _country(value: Any) -> str:
@@ -88,7 +75,7 @@ def _no_duplicates(values: list[Any]) -> list[Any]:
     return values
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[dt.date, BeforeValidator(iso_date)]
 Country = Annotated[str, BeforeValidator(_country)]
 CountryOrAll = Annotated[str, BeforeValidator(_country_or_all)]
 HsPrefix = Annotated[str, BeforeValidator(hs_prefix)]
@@ -99,8 +86,10 @@ Name = Annotated[
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000), AfterValidator(_printable)
 ]
+# A JSON number, never a string that reads as one (json_number): files, corrections and typed options agree.
 Rate = Annotated[
     Decimal,
+    BeforeValidator(json_number),
     Field(ge=0, le=1000, allow_inf_nan=False, max_digits=12),
     PlainSerializer(number, return_type=int | float, when_used="json"),
 ]

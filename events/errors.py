@@ -29,10 +29,13 @@ class BadInput(LedgerError):
     """One or more input errors.
 
     ``nothing_written`` is set where a write was refused whole (an append): the CLI
-    then says so, so a user knows the ledger did not change.
+    then says so, so a user knows the ledger did not change. ``stopped_after`` is the
+    last line checked when checking stopped early (too many errors): the lines after
+    it were not read, so ``errors`` is not all there is.
     """
 
-    def __init__(self, errors: list[InputError], nothing_written: bool = False):
+    def __init__(self, errors: list[InputError], nothing_written: bool = False, stopped_after: int | None = None):
         self.errors = errors
         self.nothing_written = nothing_written
+        self.stopped_after = stopped_after
         super().__init__(str(errors[0]) if errors else "bad input")

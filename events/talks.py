@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from events.common import Country, Envelope, IsoDate, Name, Names, Slug, Text, Texts
+from events.limits import whole_number
 
-Round = Annotated[int, Field(ge=1, le=10_000, strict=True)]
+# A JSON integer: "6" and 6.0 are refused with the same kind of message as a quoted rate.
+Round = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=10_000, strict=True)]
 
 
 class TalksEvent(Envelope):

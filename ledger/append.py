@@ -137,7 +137,9 @@ def append(
         touched: set[tuple[str, str]] = set()
         # Events of this append, kept (up to a bound) so the final refold need not decode them again.
         unchanged: dict[str, Recorded] = {}  # by event id
-        for chunk in _chunks(items, CHUNK):
+        stopped_after: int | None = None
+        lines = iter(items)
+        for chunk in _chunks(lines, CHUNK):
             batch: list[tuple[Recorded, tuple[str, str]]] = []
             completed = [(line, item if isinstance(item, list) else _complete(item[0], item[1], now.date()))
                          for line, item in chunk]
@@ -159,6 +161,9 @@ def append(
             if progress is not None:
                 progress(len(chunk))
             if len(errors) >= MAX_ERRORS:
+                # Enough to fix first; if input remains, say where checking stopped so no count claims to be all.
+                if next(lines, None) is not None:
+                    stopped_after = chunk[-1][0]
                 break
             if errors or not batch:
                 continue
@@ -174,7 +179,7 @@ def append(
             checker.forget()
         if errors:
             session.rollback()
-            raise BadInput(errors)
+            raise BadInput(errors, stopped_after=stopped_after)
         if appended:
             refold(conn, touched, position, {r.position: r for r in unchanged.values()})
             _analyze(conn, appended)

@@ -249,16 +249,22 @@ def _milestone_strip(strip: Any, marks: Sequence[Milestone], labels: Sequence[st
 
 def render(series: RateSeries, path: Path) -> None:
     """Write the chart to ``path`` (png, svg or html by its suffix), replacing it atomically."""
-    kind = path.suffix.lower().lstrip(".")
-    fig = draw(series)
-    buffer = io.BytesIO()
-    if kind == "png":
-        fig.savefig(buffer, format="png", metadata={"Software": None})
-    else:
-        from matplotlib import rc_context
+    import warnings
 
-        with rc_context({"svg.fonttype": "none"}):  # real, selectable text instead of glyph outlines
-            fig.savefig(buffer, format="svg", metadata={"Date": None})
+    from matplotlib import rc_context
+
+    kind = path.suffix.lower().lstrip(".")
+    buffer = io.BytesIO()
+    # Labels are the ledger's text, never TeX ("$5 and $6" stays literal). Glyphs the fonts lack (CJK, emoji)
+    # become boxes; matplotlib's warning about each, with source paths, is noise on stderr: dropped.
+    with warnings.catch_warnings(), rc_context({"text.parse_math": False}):
+        warnings.simplefilter("ignore")
+        fig = draw(series)
+        if kind == "png":
+            fig.savefig(buffer, format="png", metadata={"Software": None})
+        else:
+            with rc_context({"svg.fonttype": "none"}):  # real, selectable text instead of glyph outlines
+                fig.savefig(buffer, format="svg", metadata={"Date": None})
     data = buffer.getvalue()
     if kind == "html":
         data = html_page(series, data.decode("utf-8")).encode("utf-8")

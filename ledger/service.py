@@ -51,33 +51,29 @@ def parse_known_at(value: str | None) -> str | None:
     """A record-time cut as the fixed-width UTC string stored in the index.
 
     Accepts what ``history`` prints (``2025-06-01T09:30:00.123456+00:00``), any ISO
-    timestamp (naive = UTC), or a date, meaning the end of that day in UTC.
+    timestamp (naive = UTC), or a date, meaning the end of that day in UTC; in UTC it
+    must fall within the dates the ledger accepts (:mod:`events.limits`).
     """
     if value is None:
         return None
+    from events.limits import record_time_cut
     from ledger.store import format_time
 
-    text = value.strip()
     try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            moment = dt.datetime.combine(day, dt.time.max, dt.UTC)
-        else:
-            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=dt.UTC)
-    except ValueError:
-        raise_input("known_at", f"expected a timestamp like 2025-06-01T09:30:00+00:00 or a date, got {value!r}")
+        moment = record_time_cut(value)
+    except ValueError as exc:
+        raise_input("known_at", str(exc))
     return format_time(moment)
 
 
 def parse_day(field: str, value: str) -> dt.date:
+    """A date option, checked like every date field of an event (shape, real day, accepted range)."""
+    from events.limits import iso_date
+
     try:
-        if len(value) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise_input(field, f"expected an ISO date like 2025-06-01, got {value!r}")
+        return iso_date(value)
+    except ValueError as exc:
+        raise_input(field, str(exc))
 
 
 def raise_input(field: str, message: str) -> NoReturn:
@@ -155,26 +151,35 @@ class Ledger:
 
     # -- commands -------------------------------------------------------------------------
 
-    def init(self) -> bool:
-        """Create the store and read models; True if it was created, False if it already existed."""
+    def init(self, force: bool = False) -> bool:
+        """Create the store and read models; True if it was created, False if it already existed.
+
+        A SQLite file that is not a database, or a database with other tables and no ledger, is
+        refused before anything is written, unless ``force`` (see :mod:`ledger.failures`).
+        """
+        from ledger.failures import check_init_target, storage_failure
         from ledger.maintenance import rebuild
         from ledger.schema import create_schema
         from projections.readmodel.queries import get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
         from projections.readmodel.writer import set_meta
 
-        path = sqlite_path(self.url)
-        if path is not None and not path.parent.exists():
-            raise StorageError(f"directory {path.parent} does not exist")
-        created = create_schema(self.app())
-        engine = self.app().recorder.datastore.engine
-        with engine.connect() as conn:
-            version = get_meta(conn, "schema_version")
-        if version != SCHEMA_VERSION:
-            # An older ledger: the new tables exist now; refold every read model from the log.
-            rebuild(self.app())
-            with engine.begin() as conn:
-                set_meta(conn, "schema_version", SCHEMA_VERSION)
+        check_init_target(sqlite_path(self.url), force)
+        try:
+            created = create_schema(self.app())
+            engine = self.app().recorder.datastore.engine
+            with engine.connect() as conn:
+                version = get_meta(conn, "schema_version")
+            if version != SCHEMA_VERSION:
+                # An older ledger: the new tables exist now; refold every read model from the log.
+                rebuild(self.app())
+                with engine.begin() as conn:
+                    set_meta(conn, "schema_version", SCHEMA_VERSION)
+        except Exception as exc:
+            failure = storage_failure(exc, "create the ledger", self.where)
+            if failure is None:
+                raise
+            raise failure from None
         return created
 
     def append(
@@ -198,7 +203,7 @@ class Ledger:
         try:
             return _translate(lambda: append(self.app(), parsed, who, progress))  # type: ignore[no-any-return]
         except BadInput as exc:
-            raise BadInput(exc.errors, nothing_written=True) from None
+            raise BadInput(exc.errors, nothing_written=True, stopped_after=exc.stopped_after) from None
 
     def state(self, as_of: dt.date, known_at: str | None = None,
               imposer: str | None = None, partner: str | None = None) -> State:
@@ -281,14 +286,21 @@ class Ledger:
         try:
             return _translate(lambda: restore(self.app(), numbered(stream), self.where, progress))  # type: ignore[no-any-return]
         except BadInput as exc:
-            raise BadInput(exc.errors, nothing_written=True) from None
+            raise BadInput(exc.errors, nothing_written=True, stopped_after=exc.stopped_after) from None
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Drop and refold every read model from the log; the number of events."""
+        from ledger.failures import storage_failure
         from ledger.maintenance import rebuild
 
         self._require()
-        return rebuild(self.app(), progress)
+        try:
+            return rebuild(self.app(), progress)
+        except Exception as exc:
+            failure = storage_failure(exc, "rebuild the read models", self.where)
+            if failure is None:
+                raise
+            raise failure from None
 
     def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> Verification:
         """Check the chain, the positions and every read model; raise IntegrityFailure at the first problem."""

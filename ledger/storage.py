@@ -16,15 +16,25 @@ from uuid import UUID
 DEFAULT_URL = "sqlite:///ledger.db"
 # The ledger's single stream (``ledger.store``); here so that reads can name it without the event store.
 LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
+# The backends the ledger is built and tested for (docs/spec.md §6); any other URL is bad input.
+SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
 
 def resolve_url(db: str | None) -> str:
+    """The SQLAlchemy URL for ``--db``; BadInput (exit 2) for a backend the ledger does not support."""
     url = db or os.environ.get("LEDGER_DB") or DEFAULT_URL
     if "://" not in url:
         return f"sqlite:///{url}"
     for bare in ("postgresql://", "postgres://"):
         if url.startswith(bare):
             return "postgresql+psycopg://" + url[len(bare) :]
+    scheme = url.split("://", 1)[0]
+    if scheme not in SCHEMES:
+        from events.errors import BadInput, InputError
+
+        # Only the scheme is echoed: the rest of a URL may hold a password.
+        raise BadInput([InputError(None, "db", f"{scheme}:// is not a database the ledger can use: give a SQLite "
+                                               "file path (team.db), sqlite:///PATH, or postgresql://USER@HOST/DB")])
     return url
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -65,12 +65,19 @@ def main() -> None:
 
     try:
         result = app(standalone_mode=False)
+        # Flush here, not at interpreter exit, so a reader that went away is seen by the handlers below.
+        sys.stdout.flush()
         sys.exit(result if isinstance(result, int) else 0)
     except BadInput as exc:
-        for error in exc.errors[:20]:
+        for error in exc.errors[:SHOWN_ERRORS]:
             print(f"error: {error}", file=sys.stderr)
-        if len(exc.errors) > 20:
-            print(f"error: … and {len(exc.errors) - 20} more", file=sys.stderr)
+        more = len(exc.errors) - SHOWN_ERRORS
+        if exc.stopped_after is not None:
+            # Checking stopped early: the count covers the lines read, and later lines may hold more.
+            print(f"error: … and at least {max(more, 0)} more: checking stopped after line {exc.stopped_after} "
+                  f"with {len(exc.errors)} errors; later lines were not checked", file=sys.stderr)
+        elif more > 0:
+            print(f"error: … and {more} more", file=sys.stderr)
         if exc.nothing_written:
             print("nothing was written", file=sys.stderr)
         sys.exit(2)
@@ -85,16 +92,60 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted: nothing was written by the unfinished command", file=sys.stderr)
         sys.exit(130)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+    except SystemExit as exc:
+        # A reader that stopped early (`| head`) is not a failure, though typer and rich exit 1 for it.
+        if exc.code == 1 and _stdout_closed(exc):
+            _quiet_exit()
+        raise
     except Exception as exc:  # a bug: say so in one line, traceback only on request
+        if _stdout_closed(exc):
+            _quiet_exit()
         # typer vendors click: recognise its usage errors (exit 2) by shape, not by class.
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        from ledger.failures import storage_failure
+
+        failure = storage_failure(exc)
+        if failure is not None:  # the database, not the program: a connection lost, a privilege missing
+            print(f"error: {failure}", file=sys.stderr)
+            sys.exit(1)
         if os.environ.get("LEDGER_DEBUG"):
             raise
         print(f"internal error: {exc.__class__.__name__}: {exc} (set LEDGER_DEBUG=1 for a traceback; "
               "please report it)", file=sys.stderr)
         sys.exit(1)
+
+
+# Errors of a file printed before "… and N more".
+SHOWN_ERRORS = 20
+
+
+def _stdout_closed(exc: BaseException) -> bool:
+    """True when ``exc`` is, or was raised while handling, EPIPE: stdout's reader went away (`ledger export | head`).
+
+    The libraries turn EPIPE into exit 1 inside their own handlers (typer wraps stdout and
+    exits; rich points stdout at /dev/null and raises SystemExit(1)), so look at the chain.
+    """
+    import errno
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.EPIPE:  # BrokenPipeError included
+            return True
+        seen = seen.__context__
+    return False
+
+
+def _quiet_exit() -> NoReturn:
+    """Exit 0 with nothing on stderr, as the Python docs advise for SIGPIPE (signal module, "Note on SIGPIPE").
+
+    Standard output is pointed at /dev/null so the interpreter's final flush of what is still
+    buffered cannot fail again.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # io.UnsupportedOperation is an OSError and a ValueError
+        pass  # an in-process run (tests) has no file descriptor behind stdout
+    sys.exit(0)

@@ -13,14 +13,20 @@ app = typer.Typer()
 
 
 @app.command()
-def init(ctx: typer.Context) -> None:
+def init(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Also add the ledger's tables to an existing SQLite database that holds other "
+        "tables (refused without it).")] = False,
+) -> None:
     """Create the ledger (event store and read models). Safe to run again.
 
-    Example: ledger --db team.db init
+    A file that is not a SQLite database, or a SQLite database with other tables and no ledger, is
+    refused before anything is written. Example: ledger --db team.db init
     """
     from ledger.cli.output import message
 
-    created = ctx.obj.init()
+    created = ctx.obj.init(force=force)
     message(f"{'created' if created else 'already a ledger at'} {ctx.obj.where}")
 
 

@@ -13,6 +13,7 @@ import json
 import sys
 import typing
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Annotated, Any, Optional
 
 import typer
@@ -27,7 +28,7 @@ APPEND_EPILOG = (
 
 
 def _kind(annotation: Any) -> str:
-    """How a field is typed on the command line: list, dict, int or str."""
+    """How a field is typed on the command line: list, dict, int, number or str."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _kind(typing.get_args(annotation)[0])
@@ -40,10 +41,12 @@ def _kind(annotation: Any) -> str:
         return "dict"
     if annotation is int:
         return "int"
+    if annotation is Decimal:
+        return "number"
     return "str"
 
 
-_HOW = {"list": ", comma-separated", "dict": ", as JSON", "int": "", "str": ""}
+_HOW = {"list": ", comma-separated", "dict": ", as JSON", "int": "", "number": "", "str": ""}
 
 
 def option_help(type_name: str, model: Any, name: str, kind: str, required: bool) -> str:
@@ -77,11 +80,14 @@ def _convert(kind: str, field: str, raw: str) -> Any:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise BadInput([InputError(None, field, f"expected a JSON object: {exc}")]) from None
-    if kind == "int":
+    if kind in ("int", "number"):
+        from events.limits import number_text
+
+        # Read as a JSON file's number would be; the model then decides (a round must be whole).
         try:
-            return int(raw)
-        except ValueError:
-            raise BadInput([InputError(None, field, f"expected an integer, got {raw!r}")]) from None
+            return number_text(raw, whole=kind == "int")
+        except ValueError as exc:
+            raise BadInput([InputError(None, field, str(exc))]) from None
     return raw
 
 
@@ -248,6 +254,12 @@ def register(app: typer.Typer) -> None:
             "--author", help="Who records (default $LEDGER_AUTHOR, then the OS user).")] = None,
     ) -> None:
         if ctx.invoked_subcommand is not None:
+            if file is not None:  # the subcommand would run and the file be silently ignored
+                from events.errors import BadInput, InputError
+
+                refused = BadInput([InputError(None, "file", "use --file or an event type, not both")])
+                refused.nothing_written = True  # type: ignore[attr-defined]
+                raise refused
             return
         if file is None:
             typer.echo(ctx.get_help())

@@ -24,6 +24,8 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Tab
 
 metadata = MetaData()
 Position = BigInteger().with_variant(Integer(), "sqlite")
+# valid_to of an interval still open. No event date can reach it: events.limits.MAX_DATE stops a day
+# before (tests/cli/test_hardening.py checks both ends), so `valid_to > as_of` holds for every accepted day.
 OPEN_END = "9999-12-31"
 
 ledger_index = Table(
