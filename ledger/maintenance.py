@@ -44,7 +44,8 @@ from ledger.errors import IntegrityFailure
 from ledger.schema import has_append_only
 from ledger.store import LEDGER_STREAM, notifications
 from projections.measures import measure_timeline
-from projections.readmodel.tables import OPEN_END, READ_MODELS, ledger_index
+from projections.readmodel.registry import READ_MODELS
+from projections.readmodel.tables import OPEN_END, ledger_index
 from projections.readmodel.writer import dumps, event_subject, finish, get_meta, index_row, insert_rows
 from projections.recorded import Recorded, effective_events
 from projections.shapes import measure_json
@@ -61,7 +62,7 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
     session = app.recorder.datastore.session_maker()
     try:
         conn = lock(session)
-        for table in (ledger_index, *READ_MODELS):
+        for table in (ledger_index, *(m.table for m in READ_MODELS)):
             conn.execute(delete(table))
         corrected: set[str] = set()
         touched: set[tuple[str, str]] = set()

@@ -8,10 +8,15 @@
 ``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
                    rows, so ``--as-of D`` is an indexed range query, not a replay.
 ``measure_scope``  every partner and HS prefix each measure has named, for candidate lookups.
-``track_parties``, ``summit_tracks``  which tracks a country is party to, which summits name a track.
+``track_parties``, ``track_pairs``, ``summit_tracks``  which tracks a country is party to (and with
+                   whom), which summits name a track.
 ``subjects``       measures, tracks, summits and proposals the ledger has ever introduced
                    (a retracted opener stays introduced): what append checks consult.
 ``ledger_meta``    key/value: schema version and the position the read models reflect.
+
+Which rows each read model holds — the rule that fills it from a subject's
+events — is declared in :mod:`projections.readmodel.registry`; ``rebuild``,
+``verify`` and the writer all take the list of read models from there.
 
 Dates are ISO strings and record times fixed-width ISO UTC strings, so they sort
 and compare the same on SQLite and PostgreSQL.
@@ -128,6 +133,5 @@ ledger_meta = Table(
     Column("value", Text, nullable=False),
 )
 
-READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, track_pairs, summit_tracks)
 # Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
 SCHEMA_VERSION = "3"
