@@ -17,12 +17,25 @@ class StorageError(LedgerError):
 
 
 class IntegrityFailure(LedgerError):
-    """``verify`` found the log or the read models inconsistent."""
+    """``verify`` found the log, the read models or the triggers inconsistent.
 
-    def __init__(self, position: int | None, message: str):
+    ``position``: the first bad position of the log, when the failure has one; ``table``: the
+    table found wrong; ``append_only``: whether the append-only triggers were in place (None
+    when not checked).
+    """
+
+    def __init__(self, position: int | None, message: str, table: str | None = None):
         self.position = position
+        self.table = table
+        self.message = message
+        self.append_only: bool | None = None
         where = f"position {position}: " if position is not None else ""
         super().__init__(f"{where}{message}")
+
+    def report(self) -> dict[str, object]:
+        """What ``verify --format json`` prints: ``{"ok": false, "position", "table", "message", "append_only"}``."""
+        return {"ok": False, "position": self.position, "table": self.table, "message": self.message,
+                "append_only": self.append_only}
 
 
 __all__ = ["BadInput", "InputError", "IntegrityFailure", "LedgerError", "NoLedger", "StorageError"]

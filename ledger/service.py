@@ -220,7 +220,7 @@ class Ledger:
         return rebuild(self.app(), progress)
 
     def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-        from ledger.maintenance import verify
+        from ledger.verify import verify
 
         self._require()
         return verify(self.app(), digest, progress)

@@ -44,16 +44,22 @@ def register(app: typer.Typer) -> None:
             "event count): also prove the log still extends it.")] = None,
         fmt: FormatOption = Format.table,
     ) -> None:
-        """Check the hash chain over the whole log and the read models against a full replay.
+        """Check the hash chain over the whole log and every read model against a full replay.
 
-        Prints `OK <n> events, head <digest>`, or exits 1 naming the first bad position.
+        Prints `OK <n> events, head <digest>`, or exits 1 naming the first bad position or table.
         Example: ledger verify --digest "$(tail -n 1 ~/ledger-digests.txt)"
         """
         from ledger.cli.output import emit_json, message
         from ledger.cli.progress import counter
+        from ledger.errors import IntegrityFailure
 
-        with counter("verifying", None) as advance:
-            result = ctx.obj.verify(digest, advance)
+        try:
+            with counter("verifying", None) as advance:
+                result = ctx.obj.verify(digest, advance)
+        except IntegrityFailure as exc:
+            if fmt is Format.json:
+                emit_json(exc.report())  # and still exit 1, with the message on stderr
+            raise
         if fmt is Format.json:
             emit_json(result)
         else:

@@ -133,5 +133,7 @@ ledger_meta = Table(
     Column("value", Text, nullable=False),
 )
 
+#: The keys ``ledger_meta`` holds; ``verify`` refuses any other (answers depend on both).
+META_KEYS = ("position", "schema_version")
 # Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
 SCHEMA_VERSION = "3"

@@ -97,6 +97,16 @@ def test_verify_warns_when_the_append_only_triggers_are_gone_and_init_restores_t
     assert run.stderr == ""
 
 
+def test_a_failing_verify_as_json_says_what_failed_on_stdout_and_exits_1(seeded: Cli) -> None:
+    tamper(seeded.url, "DELETE FROM ledger_events WHERE originator_version = 10")
+    run = seeded("verify", "--format", "json")
+    assert run.exit_code == 1
+    assert run.json() == {"ok": False, "position": 10, "table": "ledger_events", "append_only": True,
+                          "message": "stored event out of sequence (found version 11): a row was deleted, "
+                                     "inserted or moved"}
+    assert run.stderr.startswith("error: position 10: stored event out of sequence")
+
+
 def test_verify_without_a_ledger_says_how_to_create_one(bare_cli: Cli) -> None:
     run = bare_cli("verify")
     assert run.exit_code == 1

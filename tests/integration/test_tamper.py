@@ -1,7 +1,8 @@
 """Tamper evidence: whatever is changed behind the ledger's back, `verify` names the first bad position.
 
 Each test edits the database through a raw connection, as someone with database
-access would — after dropping the append-only triggers, which would refuse the edit.
+access would — after dropping the append-only triggers, which would refuse the edit,
+and putting them back afterwards, so that what `verify` reports is the edit itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, text
 
 from ledger.append import GENESIS, link
 from ledger.errors import BadInput, IntegrityFailure
+from ledger.schema import install_append_only
 from ledger.service import Ledger
 from tests.scenario import seed_scenario
 
@@ -45,6 +47,7 @@ def tamper(url: str, *statements: str, **params: Any) -> None:
             drop_append_only(conn)
             for statement in statements:
                 conn.execute(text(statement), params)
+            install_append_only(conn)
     finally:
         engine.dispose()
 
@@ -247,6 +250,7 @@ def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_agains
             conn.execute(text("UPDATE ledger_index SET payload = :p, current = :p WHERE position = 2"),
                          {"p": _index_text(state["event"])})
             rechain(conn)
+            install_append_only(conn)
     finally:
         engine.dispose()
     seeded.rebuild()
@@ -263,6 +267,7 @@ def test_an_event_rewritten_into_nonsense_with_a_recomputed_chain_fails_readably
             conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = 8"),
                          {"s": b"\xff\x00 not json"})
             rechain(conn)
+            install_append_only(conn)
     finally:
         engine.dispose()
     problem = failure(seeded)
@@ -282,6 +287,7 @@ def test_an_event_rewritten_into_an_unknown_type_with_a_recomputed_chain_fails_t
             conn.execute(text("UPDATE ledger_index SET payload = :p, type = 'talks.invented' WHERE position = 6"),
                          {"p": _index_text(state["event"])})
             rechain(conn)
+            install_append_only(conn)
     finally:
         engine.dispose()
     problem = failure(seeded)
