@@ -1,4 +1,4 @@
-"""``ledger verify``: check the log and every table derived from it.
+"""``ledger verify``: check the log, every table derived from it, and the triggers that guard it.
 
 ``verify`` trusts nothing derived. In one read snapshot, each step streaming its
 tables in pages (a server-side cursor on PostgreSQL), never one query per event:
@@ -16,7 +16,13 @@ tables in pages (a server-side cursor on PostgreSQL), never one query per event:
    the number of events and the schema this program writes;
 3. **event ids**: each stored once;
 4. **the replay** (:mod:`ledger.replay`): per subject, the acceptance rules, the
-   corrected forms and every read model of the registry, row for row.
+   corrected forms and every read model of the registry, row for row;
+5. **the triggers** (:func:`ledger.schema.append_only_problems`): present,
+   enabled and as declared. Without them the database accepts edits of the log,
+   so ``verify`` fails — after the log itself checked out, so that an edit made
+   while they were down is what it reports first::
+
+       the append-only triggers are not as declared (trigger ledger_events_no_update was altered): …
 
 ``verify --digest HEX`` also requires ``HEX`` to be one of the recomputed links, and
 ``--digest "HEX N"`` the link at position N: a digest kept outside the database
@@ -41,7 +47,7 @@ from events.errors import BadInput, InputError
 from ledger.append import GENESIS, link
 from ledger.errors import IntegrityFailure
 from ledger.replay import UNREADABLE, check_replay
-from ledger.schema import has_append_only
+from ledger.schema import APPEND_ONLY, RESTORE_HINT, append_only_problems
 from ledger.store import LEDGER_STREAM
 from projections.readmodel.tables import META_KEYS, SCHEMA_VERSION
 
@@ -56,13 +62,13 @@ _cursor_names = itertools.count()
 
 
 def verify(app: Any, digest: str | None = None, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Check the log and the tables derived from it; raise IntegrityFailure at the first problem.
+    """Check the log, the tables derived from it and the triggers; raise IntegrityFailure at the first problem.
 
-    Returns ``{"ok": True, "events": n, "digest": head, "append_only": triggers in place}``.
+    Returns ``{"ok": True, "events": n, "digest": head, "append_only": True}``.
     """
     wanted = _parse_digest(digest)
     with _snapshot(app.recorder.datastore.engine) as conn, ExitStack() as cursors:
-        append_only = has_append_only(conn)
+        unguarded = append_only_problems(conn)
         try:
             db = _Reader(conn, cursors)
             count, head, seen = _check_log(db, app.recorder.events_table_name, wanted, progress)
@@ -75,10 +81,14 @@ def verify(app: Any, digest: str | None = None, progress: Callable[[int], None] 
             if wanted is not None and not seen:
                 raise IntegrityFailure(None, f"the log does not extend digest {wanted.hex}: the history it covered "
                                              "was rewritten (or the digest is from another ledger)")
+            if unguarded:
+                table = next((t for t in APPEND_ONLY if t in unguarded[0]), None)
+                raise IntegrityFailure(None, f"the append-only triggers are not as declared ({'; '.join(unguarded)})"
+                                             f": the database would let the log be edited; {RESTORE_HINT}", table)
         except IntegrityFailure as exc:
-            exc.append_only = append_only
+            exc.append_only = not unguarded
             raise
-    return {"ok": True, "events": count, "digest": head, "append_only": append_only}
+    return {"ok": True, "events": count, "digest": head, "append_only": True}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Each test edits the database through a raw connection, as someone with database
 access would — after dropping the append-only triggers, which would refuse the edit,
-and putting them back afterwards, so that what `verify` reports is the edit itself.
+and putting them back afterwards, so that what `verify` reports is the edit itself
+(missing triggers fail `verify` on their own: tests/integration/test_triggers.py).
 """
 
 from __future__ import annotations
