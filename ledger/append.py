@@ -30,6 +30,7 @@ from events.errors import BadInput, InputError
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
 from ledger.store import LEDGER_STREAM, Entry, LedgerApplication
+from projections.readmodel.registry import READ_MODELS
 from projections.readmodel.tables import ledger_chain, ledger_index
 from projections.readmodel.writer import bulk_insert, index_and_correct, refold
 from projections.recorded import Recorded
@@ -222,6 +223,5 @@ def _analyze(conn: Connection, appended: int) -> None:
     that take 2 ms after ANALYZE).
     """
     if appended >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
-        for table in ("ledger_index", "measure_intervals", "measure_scope", "subjects", "track_parties",
-                      "summit_tracks"):
-            conn.execute(text(f"ANALYZE {table}"))
+        for table in (ledger_index, *(m.table for m in READ_MODELS)):
+            conn.execute(text(f"ANALYZE {table.name}"))

@@ -253,7 +253,8 @@ def _state(number: int, value: dict[str, Any], recorded_at: str, event: dict[str
 def restore(app: Any, lines: Iterable[tuple[int, bytes]], where: str,
             progress: Callable[[int], None] | None = None) -> RestoreResult:
     """Fill the empty ledger of ``app`` from backup lines, all or nothing; raise BadInput at the first bad line."""
-    from ledger.append import GENESIS, Head, _analyze, lock, record_time
+    from ledger.append import Head, _analyze, lock, record_time
+    from ledger.chain import GENESIS
     from ledger.schema import arm_insert_guard
     from ledger.store import format_time
 
@@ -305,7 +306,8 @@ def _disarm(conn: Connection) -> None:
 
 
 def _require_empty(conn: Connection, where: str) -> None:
-    from projections.readmodel.tables import READ_MODELS, ledger_index
+    from projections.readmodel.registry import READ_MODELS
+    from projections.readmodel.tables import ledger_index
 
     held = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM {EVENTS_TABLE} LIMIT 1) AS e")).scalar_one()
     chained = conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM ledger_chain LIMIT 1) AS c")).scalar_one()
@@ -313,7 +315,7 @@ def _require_empty(conn: Connection, where: str) -> None:
         raise BadInput([InputError(None, None, f"the ledger at {where} is not empty: restore fills an empty "
                                                "ledger only (to add events to this one, use "
                                                "`ledger export | ledger append --file -`)")])
-    for table in (ledger_index, *READ_MODELS):  # nothing derived can outlive an empty log
+    for table in (ledger_index, *(m.table for m in READ_MODELS)):  # nothing derived can outlive an empty log
         conn.execute(delete(table))
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from events.errors import BadInput, InputError, LedgerError
+
+if TYPE_CHECKING:
+    from projections.results import Verification
 
 
 class NoLedger(LedgerError):
@@ -17,12 +22,26 @@ class StorageError(LedgerError):
 
 
 class IntegrityFailure(LedgerError):
-    """``verify`` found the log or the read models inconsistent."""
+    """``verify`` found the log, the read models or the triggers inconsistent.
 
-    def __init__(self, position: int | None, message: str):
+    ``position``: the first bad position of the log, when the failure has one; ``table``: the
+    table found wrong; ``append_only``: whether the append-only triggers were in place (None
+    when not checked).
+    """
+
+    def __init__(self, position: int | None, message: str, table: str | None = None):
         self.position = position
+        self.table = table
+        self.message = message
+        self.append_only: bool | None = None
         where = f"position {position}: " if position is not None else ""
         super().__init__(f"{where}{message}")
+
+    def result(self) -> Verification:
+        """The failure as ``verify``'s result: what ``verify --format json`` prints (``"ok": false``)."""
+        from projections.results import Verification
+
+        return Verification(False, None, None, self.append_only, self.position, self.table, self.message)
 
 
 __all__ = ["BadInput", "InputError", "IntegrityFailure", "LedgerError", "NoLedger", "StorageError"]

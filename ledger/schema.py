@@ -1,4 +1,4 @@
-"""Creating the store: the library's events table, the read models, SQLite's WAL mode, the log's triggers.
+"""Creating the store: the library's events table, the read models, SQLite's WAL mode, append-only triggers.
 
 The log is append-only in the database, not just by convention: ``init`` puts
 triggers on the stored events (``ledger_events``, the ``eventsourcing``
@@ -9,11 +9,25 @@ UPDATE and DELETE (and TRUNCATE on PostgreSQL)::
     Runtime error: ledger is append-only
 
 The read models (``ledger_index``, ``measure_intervals``, ``subjects``,
-``ledger_meta``) stay writable: appends refold them and ``ledger rebuild``
-rewrites them from the log. A table owner can still drop the triggers; what
-then catches an edit is ``ledger verify`` (see docs/integrity.md).
+``ledger_meta``…) stay writable: appends refold them and ``ledger rebuild``
+rewrites them from the log.
 
-A third trigger, the *insert guard*, checks every row inserted into the log: its
+A table owner can still drop, disable or rewrite the triggers — on SQLite,
+recreate one as ``CREATE TRIGGER ledger_events_no_update BEFORE UPDATE ON
+ledger_events WHEN 0 BEGIN …`` and it never fires. So the triggers are declared
+once, as data (:data:`SQLITE_TRIGGERS`, :data:`PG_TRIGGERS`,
+:data:`PG_FUNCTIONS`): ``init`` installs exactly those, ``verify`` compares the
+database's definitions with them (``sqlite_master.sql``; ``pg_get_triggerdef``,
+``tgenabled`` and the function's ``prosrc``) and fails on any difference —
+the log would then accept edits — and ``init`` drops and recreates what differs
+and re-enables what was disabled::
+
+    $ ledger verify
+    error: the append-only triggers are not as declared (trigger ledger_events_no_update was altered): …
+    $ ledger init && ledger verify
+    OK 54 events, head …
+
+One more trigger, the *insert guard*, checks every row inserted into the log: its
 record time must be the stored event's first field, in the fixed-width UTC form,
 not before the last event's and not in the future (on PostgreSQL also not before
 the inserting transaction began); on PostgreSQL it also stamps the row with the
@@ -27,12 +41,13 @@ Only ``ledger restore`` writes old record times: it switches the guard off insid
 transaction and on again before committing, which on PostgreSQL takes ownership of the log.
 
 ``init`` is idempotent and upgrades older ledgers: it creates only what is
-missing, so running it again (even as a role that does not own the tables,
-once everything exists) changes nothing.
+missing or different, so running it again (even as a role that does not own the
+tables, once everything is in place) changes nothing.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Connection, inspect, text
@@ -58,7 +73,7 @@ ROLE_COLUMN = "recorded_by_role"
 # read without parsing it. One `recorded_at` key only: SQLite's JSON functions read the first of two
 # equal keys where Python (and PostgreSQL's jsonb) read the last. Fixed-width UTC text sorts as time.
 _PREFIX = '{"recorded_at":"'
-_SQLITE_GUARD = f"""CREATE TRIGGER IF NOT EXISTS {INSERT_GUARD} BEFORE INSERT ON ledger_events
+_SQLITE_GUARD = f"""CREATE TRIGGER {INSERT_GUARD} BEFORE INSERT ON ledger_events
 WHEN NOT coalesce((
   SELECT substr(s, 1, 16) = '{_PREFIX}'
      AND json_extract(s, '$.recorded_at') = t
@@ -102,6 +117,37 @@ END
 """  # noqa: E501
 
 
+# The triggers, declared once: ``init`` creates exactly these and ``verify`` compares the database's
+# definitions with them. To add one, add its name and statement to the dialect's dict (and, on
+# PostgreSQL, its function's body to PG_FUNCTIONS); install, check and restore follow.
+
+#: SQLite: trigger name -> its CREATE TRIGGER statement, as ``sqlite_master.sql`` keeps it.
+SQLITE_TRIGGERS: dict[str, str] = {
+    f"{table}_no_{op.lower()}":
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
+    for table in APPEND_ONLY for op in ("UPDATE", "DELETE")
+}
+#: PostgreSQL: trigger function name -> its PL/pgSQL body, as ``pg_proc.prosrc`` keeps it.
+PG_FUNCTIONS: dict[str, str] = {
+    PG_FUNCTION: f" BEGIN RAISE EXCEPTION '{REFUSAL}: % on % refused', TG_OP, TG_TABLE_NAME "
+                 "USING ERRCODE = 'restrict_violation'; END ",
+}
+#: PostgreSQL: trigger name -> its CREATE TRIGGER statement, as ``pg_get_triggerdef`` prints it
+#: (names unqualified: they live in the ledger's schema).
+PG_TRIGGERS: dict[str, str] = {
+    name: f"CREATE TRIGGER {name} BEFORE {when} ON {table} FOR EACH {each} EXECUTE FUNCTION {PG_FUNCTION}()"
+    for table in APPEND_ONLY
+    for name, when, each in ((f"{table}_no_change", "DELETE OR UPDATE", "ROW"),
+                             (f"{table}_no_truncate", "TRUNCATE", "STATEMENT"))
+}
+SQLITE_TRIGGERS[INSERT_GUARD] = _SQLITE_GUARD
+PG_FUNCTIONS[PG_GUARD_FUNCTION] = _PG_GUARD_BODY
+PG_TRIGGERS[INSERT_GUARD] = (f"CREATE TRIGGER {INSERT_GUARD} BEFORE INSERT ON ledger_events FOR EACH ROW "
+                             f"EXECUTE FUNCTION {PG_GUARD_FUNCTION}()")
+# What `verify` says when they are not as declared.
+RESTORE_HINT = "`ledger init` restores them"
+
+
 def create_schema(app: Any) -> bool:
     """Create whatever is missing; True if the ledger did not exist before."""
     engine = app.recorder.datastore.engine
@@ -125,38 +171,24 @@ def create_schema(app: Any) -> bool:
     return not existed
 
 
-def install_append_only(conn: Connection) -> None:
-    """Add the triggers that refuse UPDATE/DELETE on the log, and the insert guard, where they are missing."""
+def install_append_only(conn: Connection) -> list[str]:
+    """Make the triggers exactly the declared ones: create the missing, replace the altered, enable the
+    disabled; add the role column. Returns what was wrong (nothing, and no DDL issued, when all is in place)."""
     _add_role_column(conn)
+    problems = append_only_problems(conn)
+    if not problems:
+        return []
     if conn.dialect.name == "postgresql":
-        _install_postgresql(conn)
-        _install_postgresql_guard(conn)
+        _restore_postgresql(conn)
     else:
-        _install_sqlite(conn)
-        conn.exec_driver_sql(_SQLITE_GUARD)
+        _restore_sqlite(conn)
+    return problems
 
 
 def _add_role_column(conn: Connection) -> None:
     """``recorded_by_role`` on the library's table: who inserted each row (NULL where no database said)."""
     if ROLE_COLUMN not in {c["name"] for c in inspect(conn).get_columns("ledger_events")}:
         conn.execute(text(f"ALTER TABLE ledger_events ADD COLUMN {ROLE_COLUMN} TEXT"))
-
-
-def _install_postgresql_guard(conn: Connection) -> None:
-    if not _has_pg_function(conn, PG_GUARD_FUNCTION):
-        conn.execute(text(f"CREATE FUNCTION {PG_GUARD_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS "
-                          f"$${_PG_GUARD_BODY}$$"))
-    present = conn.execute(text("SELECT 1 FROM pg_trigger WHERE tgrelid = CAST('ledger_events' AS regclass) "
-                                "AND tgname = :name"), {"name": INSERT_GUARD}).first()
-    if present is None:
-        conn.execute(text(f"CREATE TRIGGER {INSERT_GUARD} BEFORE INSERT ON ledger_events FOR EACH ROW "
-                          f"EXECUTE FUNCTION {PG_GUARD_FUNCTION}()"))
-
-
-def _has_pg_function(conn: Connection, name: str) -> bool:
-    return conn.execute(text(
-        "SELECT 1 FROM pg_proc WHERE proname = :name AND pronamespace = "
-        "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"), {"name": name}).first() is not None
 
 
 def disarm_insert_guard(conn: Connection) -> None:
@@ -181,49 +213,120 @@ def arm_insert_guard(conn: Connection) -> None:
         conn.exec_driver_sql(_SQLITE_GUARD)
 
 
-def _install_sqlite(conn: Connection) -> None:
-    for table in APPEND_ONLY:
-        for op in ("UPDATE", "DELETE"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{REFUSAL}'); END"
-            )
+def append_only_problems(conn: Connection) -> list[str]:
+    """What differs between the database's append-only triggers and the declared ones (empty: all in place).
 
-
-def _install_postgresql(conn: Connection) -> None:
-    # Objects are created unqualified, so they land in the first schema of the search_path — the
-    # ledger's own — and checked for there, not wherever the search_path happens to find a namesake.
-    if not _has_pg_function(conn, PG_FUNCTION):
-        conn.execute(text(
-            f"CREATE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            f"RAISE EXCEPTION '{REFUSAL}: % on % refused', TG_OP, TG_TABLE_NAME "
-            "USING ERRCODE = 'restrict_violation'; END $$"))
-    for table in APPEND_ONLY:
-        present = set(conn.execute(text(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:table AS regclass) AND NOT tgisinternal"),
-            {"table": table}).scalars())
-        wanted = {
-            f"{table}_no_change": "BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW",
-            f"{table}_no_truncate": "BEFORE TRUNCATE ON {t} FOR EACH STATEMENT",
-        }
-        for name, when in wanted.items():
-            if name not in present:
-                conn.execute(text(
-                    f"CREATE TRIGGER {name} {when.format(t=table)} EXECUTE FUNCTION {PG_FUNCTION}()"))
-
-
-def has_append_only(conn: Connection) -> bool:
-    """True when every append-only trigger is in place (``verify`` warns otherwise)."""
+    ``["trigger ledger_events_no_update was altered"]`` for a trigger recreated with ``WHEN 0``;
+    ``"... is disabled"`` after ``ALTER TABLE … DISABLE TRIGGER``; ``"function … was replaced"``.
+    """
     if conn.dialect.name == "postgresql":
-        rows = conn.execute(text(
-            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE '%\\_no\\_%' AND tgrelid IN "
-            "(CAST('ledger_events' AS regclass), CAST('ledger_chain' AS regclass))")).scalar_one()
-        return int(rows) == 2 * len(APPEND_ONLY)
-    rows = conn.exec_driver_sql(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('ledger_events', 'ledger_chain') "
-        "AND name LIKE '%\\_no\\_%' ESCAPE '\\'"
-    ).scalar_one()
-    return int(rows) == 2 * len(APPEND_ONLY)
+        return _problems_postgresql(conn)
+    stored = _sqlite_triggers(conn)
+    problems = []
+    for name, sql in SQLITE_TRIGGERS.items():
+        if name not in stored:
+            problems.append(f"trigger {name} is missing")
+        elif _words(stored[name]) != _words(sql):
+            problems.append(f"trigger {name} was altered")
+    return problems
+
+
+def _words(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+def _sqlite_triggers(conn: Connection) -> dict[str, str]:
+    rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+    return {str(name): str(sql) for name, sql in rows}
+
+
+def _restore_sqlite(conn: Connection) -> None:
+    stored = _sqlite_triggers(conn)
+    for name, sql in SQLITE_TRIGGERS.items():
+        if name in stored and _words(stored[name]) == _words(sql):
+            continue
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        conn.exec_driver_sql(sql)
+
+
+# Objects are created unqualified, so they land in the first schema of the search_path — the ledger's
+# own — and are looked for there, not wherever the search_path happens to find a namesake.
+_PG_STATE = text(
+    "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid), t.tgenabled, p.prosrc, l.lanname "
+    "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+    "JOIN pg_language l ON l.oid = p.prolang "
+    "WHERE NOT t.tgisinternal AND t.tgname = ANY(:names) "
+    "AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())")
+_PG_FUNCTION_STATE = text(
+    "SELECT p.proname, p.prosrc, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+    "WHERE p.proname = ANY(:names) "
+    "AND p.pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())")
+# tgenabled: O fires in ordinary sessions, A always; D (disabled) and R (replica only) do not.
+_PG_ENABLED = ("O", "A")
+
+
+def _pg_triggers(conn: Connection) -> dict[str, tuple[str, str, str, str, str]]:
+    """name -> (table, definition with the ledger's schema left out, enabled flag, function body, language)."""
+    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    prefix = re.compile(rf"(?<![\w\".]){re.escape(conn.dialect.identifier_preparer.quote(schema))}\.")
+    rows = conn.execute(_PG_STATE, {"names": list(PG_TRIGGERS)}).all()
+    return {name: (table, _words(prefix.sub("", definition).replace("EXECUTE PROCEDURE", "EXECUTE FUNCTION")),
+                   enabled, body, language)
+            for name, table, definition, enabled, body, language in rows}
+
+
+def _pg_functions(conn: Connection) -> dict[str, tuple[str, str]]:
+    """name -> (body, language) of the declared trigger functions present in the ledger's schema."""
+    rows = conn.execute(_PG_FUNCTION_STATE, {"names": list(PG_FUNCTIONS)}).all()
+    return {name: (body, language) for name, body, language in rows}
+
+
+def _pg_runs_declared(sql: str, body: str, language: str) -> bool:
+    """Whether a trigger runs the declared function's code: its name alone could be another schema's."""
+    match = re.search(r"EXECUTE FUNCTION (\w+)\(", sql)
+    return match is not None and (body, language) == (PG_FUNCTIONS.get(match[1]), "plpgsql")
+
+
+def _problems_postgresql(conn: Connection) -> list[str]:
+    problems: list[str] = []
+    functions = _pg_functions(conn)
+    # A missing function shows as missing triggers: dropping it takes them with it.
+    replaced = {name for name, body in PG_FUNCTIONS.items()
+                if functions.get(name, (body, "plpgsql")) != (body, "plpgsql")}
+    problems.extend(f"function {name} was replaced" for name in replaced)
+    actual = _pg_triggers(conn)
+    for name, sql in PG_TRIGGERS.items():
+        if name not in actual:
+            problems.append(f"trigger {name} is missing")
+            continue
+        _, definition, enabled, body, language = actual[name]
+        if definition != _words(sql):
+            problems.append(f"trigger {name} was altered")
+        elif not replaced and not _pg_runs_declared(sql, body, language):
+            problems.append(f"trigger {name} runs another function than the declared one")
+        if enabled not in _PG_ENABLED:
+            problems.append(f"trigger {name} is disabled")
+    return problems
+
+
+def _restore_postgresql(conn: Connection) -> None:
+    functions = _pg_functions(conn)
+    for name, body in PG_FUNCTIONS.items():
+        if functions.get(name) != (body, "plpgsql"):
+            # CASCADE: a replaced function may differ in ways CREATE OR REPLACE cannot change; the
+            # triggers that used it are recreated below.
+            conn.execute(text(f"DROP FUNCTION IF EXISTS {name}() CASCADE"))
+            conn.execute(text(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$"))
+    actual = _pg_triggers(conn)
+    for name, sql in PG_TRIGGERS.items():
+        if name in actual:
+            table, definition, enabled, body, language = actual[name]
+            if definition == _words(sql) and _pg_runs_declared(sql, body, language):
+                if enabled not in _PG_ENABLED:
+                    conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
+                continue
+            conn.execute(text(f"DROP TRIGGER {name} ON {table}"))
+        conn.execute(text(sql))
 
 
 def writer_grants(conn: Connection, role: str) -> list[str]:

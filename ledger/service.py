@@ -304,7 +304,7 @@ class Ledger:
 
     def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> Verification:
         """Check the chain, the positions and every read model; raise IntegrityFailure at the first problem."""
-        from ledger.maintenance import verify
+        from ledger.verify import verify
         from projections.results import Verification
 
         self._require()

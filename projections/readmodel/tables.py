@@ -14,6 +14,10 @@
                    (a retracted opener stays introduced): what append checks consult.
 ``ledger_meta``    key/value: schema version and the position the read models reflect.
 
+Which rows each read model holds — the rule that fills it from a subject's
+events — is declared in :mod:`projections.readmodel.registry`; ``rebuild``,
+``verify`` and the writer all take the list of read models from there.
+
 Dates are ISO strings and record times fixed-width ISO UTC strings, so they sort
 and compare the same on SQLite and PostgreSQL.
 """
@@ -131,6 +135,7 @@ ledger_meta = Table(
     Column("value", Text, nullable=False),
 )
 
-READ_MODELS = (measure_intervals, measure_scope, subjects, track_parties, track_pairs, summit_tracks)
+#: The keys ``ledger_meta`` holds; ``verify`` refuses any other (answers depend on both).
+META_KEYS = ("position", "schema_version")
 # Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
 SCHEMA_VERSION = "4"

@@ -5,6 +5,10 @@ form of their targets, and every subject the batch touches (a measure, track,
 summit, or the subject of a corrected event) is refolded from its own events
 only — so the cost follows the subject's history, never the ledger's.
 ``rebuild`` runs the same code over the whole log.
+
+What rows a subject gives each read model is not decided here: the rules are
+declared once in :mod:`projections.readmodel.registry`, and this module stores
+what they return (``ledger verify`` replays the same rules and compares).
 """
 
 from __future__ import annotations
@@ -13,33 +17,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
 from events.codes import Subject
-from events.registry import CORRECTION_TYPES, EVENT_TYPES
-from events.summit import SummitScheduled
-from events.talks import ProposalSubmitted, TalksOpened
-from projections.measures import measure_timeline
+from events.registry import CORRECTION_TYPES
 from projections.readmodel.queries import base_target, in_chunks, load_subjects, record_from_row
-from projections.readmodel.tables import (
-    OPEN_END,
-    ledger_index,
-    ledger_meta,
-    measure_intervals,
-    measure_scope,
-    subjects,
-    summit_tracks,
-    track_pairs,
-    track_parties,
-)
+from projections.readmodel.registry import READ_MODELS, Folded, dumps, introductions, subject_row
+from projections.readmodel.tables import ledger_index, ledger_meta, subjects
 from projections.recorded import Recorded, effective_events
-from projections.shapes import measure_json
-
-
-def dumps(obj: Any) -> str:
-    """Canonical JSON text (sorted keys, compact): equal content gives equal strings."""
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
@@ -110,29 +95,16 @@ def recompute_current(conn: Connection, base_ids: set[str]) -> None:
 
 
 REFOLD_SLICE = 500
-PROPOSAL_TYPE = next(t for t, c in EVENT_TYPES.items() if c is ProposalSubmitted)
-
-
-def introduction(payload: dict[str, Any], subject: Subject) -> Subject | None:
-    """The subject an event introduces (an opener, or a proposal within its track), if any."""
-    if EVENT_TYPES[payload["type"]].opens:
-        return subject
-    if payload["type"] == PROPOSAL_TYPE:
-        return ("proposal", f"{payload['track']}/{payload['proposal']}")
-    return None
 
 
 def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[dict[str, Any]]) -> None:
     """Record every subject these index rows introduce, once, whatever later corrections do.
 
-    A subject stays introduced even if its opener is retracted: whether a later line
-    about it is accepted must not depend on how appends were split into files.
+    The rule (:func:`~projections.readmodel.registry.introductions`) is the one ``verify``
+    replays; here only the subjects not yet registered are added.
     """
-    new: dict[Subject, int] = {}
-    for row, payload in zip(rows, payloads, strict=True):
-        intro = introduction(payload, (row["subject_kind"], row["subject"]))
-        if intro is not None:
-            new.setdefault(intro, row["position"])
+    new = introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
+                        for row, payload in zip(rows, payloads, strict=True))
     by_kind: dict[str, list[str]] = {}
     for kind, slug in new:
         by_kind.setdefault(kind, []).append(slug)
@@ -141,8 +113,7 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
         for part in in_chunks(slugs):
             query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug.in_(part))
             known.update((kind, slug) for slug in conn.execute(query).scalars())
-    bulk_insert(conn, subjects, [{"kind": k, "slug": s_, "position": p, "facts": "{}"}
-                                 for (k, s_), p in new.items() if (k, s_) not in known])
+    bulk_insert(conn, subjects, [subject_row(s, p) for s, p in new.items() if s not in known])
 
 
 def _delete_where_in(conn: Connection, column: Any, values: Sequence[str], *extra: Any) -> None:
@@ -150,63 +121,17 @@ def _delete_where_in(conn: Connection, column: Any, values: Sequence[str], *extr
         conn.execute(delete(column.table).where(column.in_(part), *extra))
 
 
-def _refresh_measures(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    _delete_where_in(conn, measure_intervals.c.measure, slugs)
-    _delete_where_in(conn, measure_scope.c.measure, slugs)
-    rows: list[dict[str, Any]] = []
-    scope: list[dict[str, Any]] = []
+def _refresh(conn: Connection, kind: str, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
+    """Replace the rows of these subjects in every read model refolded from ``kind``'s events."""
+    models = [m for m in READ_MODELS if m.refold and kind in m.kinds]
+    rows: dict[str, list[dict[str, Any]]] = {m.table.name: [] for m in models}
     for slug in slugs:
-        records = groups.get(slug, [])
-        timeline = measure_timeline(records)
-        named = {("p", v) for iv in timeline for v in iv.view.terms.partners}
-        named |= {("h", v) for iv in timeline for v in iv.view.terms.products}
-        if timeline:
-            imposer = timeline[0].view.imposer
-            scope.extend({"measure": slug, "imposer": imposer, "axis": a, "value": v} for a, v in sorted(named))
-        for iv in timeline:
-            rows.append({
-                "measure": slug,
-                "valid_from": iv.valid_from.isoformat(),
-                "valid_to": iv.valid_to.isoformat() if iv.valid_to else OPEN_END,
-                "imposer": iv.view.imposer,
-                "status": iv.view.status,
-                "view": dumps(measure_json(iv.view)),
-            })
-    bulk_insert(conn, measure_intervals, rows)
-    bulk_insert(conn, measure_scope, scope)
-
-
-def _refresh_tracks(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    parties: list[dict[str, Any]] = []
-    pairs: list[dict[str, Any]] = []
-    _delete_where_in(conn, track_parties.c.track, slugs)
-    _delete_where_in(conn, track_pairs.c.track, slugs)
-    for slug in slugs:
-        records = groups.get(slug, [])
-        opened = next((r for r in records if isinstance(r.event, TalksOpened)), None)
-        if opened is not None:
-            ev = opened.event
-            assert isinstance(ev, TalksOpened)
-            day = ev.date.isoformat()
-            parties.extend({"track": slug, "party": p, "opened_on": day} for p in ev.parties)
-            pairs.extend({"track": slug, "party": p, "other": o, "opened_on": day}
-                         for p in ev.parties for o in ev.parties if p != o)
-    bulk_insert(conn, track_parties, parties)
-    bulk_insert(conn, track_pairs, pairs)
-
-
-def _refresh_summits(conn: Connection, groups: dict[str, list[Recorded]], slugs: Sequence[str]) -> None:
-    links: list[dict[str, Any]] = []
-    _delete_where_in(conn, summit_tracks.c.summit, slugs)
-    for slug in slugs:
-        schedules = [r for r in groups.get(slug, []) if isinstance(r.event, SummitScheduled)]
-        if schedules:
-            tracks = sorted({t for r in schedules for t in (r.event.tracks or ())})  # type: ignore[attr-defined]
-            links.extend({"summit": slug, "track": t} for t in tracks)
-    bulk_insert(conn, summit_tracks, links)
-
-
-_REFRESH = {"measure": _refresh_measures, "track": _refresh_tracks, "summit": _refresh_summits}
+        folded = Folded(kind, slug, groups.get(slug, []))
+        for model in models:
+            rows[model.table.name].extend(model.rows(folded))
+    for model in models:
+        _delete_where_in(conn, model.table.c[model.owner_column], slugs)
+        bulk_insert(conn, model.table, rows[model.table.name])
 
 
 def index_batch(
@@ -255,11 +180,11 @@ def refresh_subjects(conn: Connection, touched: Iterable[Subject], fresh: dict[i
     for kind, slug in sorted(set(touched)):
         by_kind.setdefault(kind, []).append(slug)
     for kind, slugs in by_kind.items():
-        refresh = _REFRESH.get(kind)
+        if not any(m.refold and kind in m.kinds for m in READ_MODELS):
+            continue
         # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
-        for i in range(0, len(slugs), REFOLD_SLICE) if refresh is not None else ():
-            part = slugs[i : i + REFOLD_SLICE]
-            refresh(conn, load_subjects(conn, kind, part, fresh), part)  # type: ignore[misc]
+        for part in in_chunks(slugs, REFOLD_SLICE):
+            _refresh(conn, kind, load_subjects(conn, kind, part, fresh), part)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:

@@ -81,7 +81,7 @@ def test_a_malformed_digest_is_bad_input(seeded: Cli) -> None:
     assert run.stderr.startswith("error: digest: expected the line `ledger digest` prints")
 
 
-def test_verify_warns_when_the_append_only_triggers_are_gone_and_init_restores_them(seeded: Cli) -> None:
+def test_verify_fails_when_the_append_only_triggers_are_gone_and_init_restores_them(seeded: Cli) -> None:
     engine = raw(seeded.url)
     try:
         with engine.begin() as conn:
@@ -89,12 +89,25 @@ def test_verify_warns_when_the_append_only_triggers_are_gone_and_init_restores_t
     finally:
         engine.dispose()
     run = seeded("verify")
-    assert run.exit_code == 0
-    assert "triggers that refuse UPDATE and DELETE on the log are missing" in run.stderr
+    assert run.exit_code == 1
+    assert run.stdout == ""
+    assert "append-only triggers are not as declared" in run.stderr
+    assert "`ledger init` restores them" in run.stderr
+    assert "Traceback" not in run.stderr
     assert seeded("init").exit_code == 0
     run = seeded("verify")
     assert run.exit_code == 0
     assert run.stderr == ""
+
+
+def test_a_failing_verify_as_json_says_what_failed_on_stdout_and_exits_1(seeded: Cli) -> None:
+    tamper(seeded.url, "DELETE FROM ledger_events WHERE originator_version = 10")
+    run = seeded("verify", "--format", "json")
+    assert run.exit_code == 1
+    assert run.json() == {"ok": False, "position": 10, "table": "ledger_events", "append_only": True,
+                          "message": "stored event out of sequence (found version 11): a row was deleted, "
+                                     "inserted or moved"}
+    assert run.stderr.startswith("error: position 10: stored event out of sequence")
 
 
 def test_verify_without_a_ledger_says_how_to_create_one(bare_cli: Cli) -> None:

@@ -1,7 +1,9 @@
 """Tamper evidence: whatever is changed behind the ledger's back, `verify` names the first bad position.
 
 Each test edits the database through a raw connection, as someone with database
-access would — after dropping the append-only triggers, which would refuse the edit.
+access would — after dropping the append-only triggers, which would refuse the edit,
+and putting them back afterwards, so that what `verify` reports is the edit itself
+(missing triggers fail `verify` on their own: tests/integration/test_triggers.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import pytest
 import sqlalchemy
 from sqlalchemy import Connection, text
 
-from ledger.append import GENESIS, link
+from ledger.chain import GENESIS, link
 from ledger.errors import BadInput, IntegrityFailure
-from ledger.schema import INSERT_GUARD
+from ledger.schema import INSERT_GUARD, install_append_only
 from ledger.service import Ledger
 from tests.scenario import seed_scenario
 
@@ -49,6 +51,7 @@ def tamper(url: str, *statements: str, **params: Any) -> None:
             drop_append_only(conn)
             for statement in statements:
                 conn.execute(text(statement), params)
+            install_append_only(conn)
     finally:
         engine.dispose()
 
@@ -251,6 +254,7 @@ def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_agains
             conn.execute(text("UPDATE ledger_index SET payload = :p, current = :p WHERE position = 2"),
                          {"p": _index_text(state["event"])})
             rechain(conn)
+            install_append_only(conn)
     finally:
         engine.dispose()
     seeded.rebuild()
@@ -267,6 +271,7 @@ def test_an_event_rewritten_into_nonsense_with_a_recomputed_chain_fails_readably
             conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = 8"),
                          {"s": b"\xff\x00 not json"})
             rechain(conn)
+            install_append_only(conn)
     finally:
         engine.dispose()
     problem = failure(seeded)
@@ -286,6 +291,7 @@ def test_an_event_rewritten_into_an_unknown_type_with_a_recomputed_chain_fails_t
             conn.execute(text("UPDATE ledger_index SET payload = :p, type = 'talks.invented' WHERE position = 6"),
                          {"p": _index_text(state["event"])})
             rechain(conn)
+            install_append_only(conn)
     finally:
         engine.dispose()
     problem = failure(seeded)

@@ -1,0 +1,247 @@
+"""``ledger verify``, second pass: replay the log one subject at a time — the rules, the corrections, every read model.
+
+The first pass (:mod:`ledger.verify`) proved that each ``ledger_index`` row carries
+exactly the stored event at its position, so the index rows grouped by subject
+*are* the log, regrouped. For each subject (in :data:`~projections.readmodel.registry.KINDS`
+order, then by slug), its events are taken in record order and must be:
+
+1. **filed right** — each event under its own subject, a correction under its target's;
+2. **acceptable** — replayed through :class:`~ledger.checks.LogRules`, the same rules
+   ``ledger append`` applies: the subject was introduced by an earlier event, nothing is
+   introduced twice, a correction's target came earlier and its fields are valid, no id
+   is stored twice;
+3. **read right** — each event's ``current`` form is the fold with corrections applied;
+4. **answered right** — for every read model of the registry, the rows its rule gives
+   for the subject are exactly the rows stored for it.
+
+For instance, a ``measure.amended`` of ``ghost`` slipped into the log with a correct
+chain link, then indexed by ``ledger rebuild``, fails step 2 at its position::
+
+    position 55: the ledger would have refused this event: measure: unknown measure 'ghost': record
+    measure.announced for it first
+
+and a row deleted from ``track_pairs`` fails step 4 naming the table and the row::
+
+    track_pairs for 'us-jp-tariffs' differ from a full replay: the row track='us-jp-tariffs', party='JP',
+    other='US' is missing
+
+Every table is read once, in subject order (a merge), never one query per subject.
+Memory holds one subject's events and rows, plus one integer per negotiation track
+(summits name tracks, and are replayed after them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from events.correction import CorrectionEvent
+from events.registry import EVENT_TYPES
+from ledger.checks import LogRules
+from ledger.errors import IntegrityFailure
+from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, Row, kind_rank, rank
+from projections.readmodel.writer import CORRECTION_TYPES
+from projections.recorded import Recorded, effective_events
+
+#: SQL text -> its rows, streamed in pages inside verify's snapshot.
+RowSource = Callable[[str], Iterator[Sequence[Any]]]
+Owner = tuple[int, str]
+# What a row edited into nonsense raises when read (bad JSON, wrong types, an unknown event type):
+# reported as a failure at its position, not as a crash. Database errors are not among them.
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def check_replay(rows: RowSource, collate: str) -> None:
+    """Replay every subject and compare; raise IntegrityFailure at the first difference."""
+    index = rows("SELECT position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current "
+                 f"FROM ledger_index ORDER BY {kind_rank('subject_kind')}, subject{collate}, position")
+    stored = [_Stored(m, rows(f"SELECT {', '.join(m.columns)} FROM {m.table.name} "
+                              f"ORDER BY {m.order.format(c=collate)}")) for m in READ_MODELS]
+    tracks: dict[str, int] = {}  # track -> the position that introduced it, for the summits that name it
+    position = None
+    try:
+        for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])):
+            members = list(group)
+            position = members[0][0]
+            folded = _replay_subject(kind, slug, members, tracks)
+            for table in stored:
+                if kind in table.model.kinds:
+                    table.compare((rank(kind), slug), slug, table.model.rows(folded))
+    except UNREADABLE as exc:
+        raise IntegrityFailure(position, f"a read-model row cannot be read as an event or interval "
+                                         f"({exc.__class__.__name__}: {exc})", "ledger_index") from None
+    for table in stored:
+        table.finish()
+
+
+def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: dict[str, int]) -> Folded:
+    """Steps 1-3 for one subject's index rows; the subject as the read models see it."""
+    payloads = [_row_json(row, 6) for row in members]
+    corrected = _check_filing(kind, slug, members, payloads)
+    records = _records(members, payloads)
+    _check_rules(records, payloads, tracks)
+    if kind == "track":
+        opener = next((r.position for r in records if r.event.opens), None)
+        if opener is not None:
+            tracks[slug] = opener
+    if not corrected:
+        # Nothing corrects these events, so each reads as recorded: byte for byte the payload.
+        for row in members:
+            if row[7] != row[6]:
+                raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
+                                       "ledger_index")
+        live = records
+    else:
+        live = effective_events(records)
+        current = {str(r.id): r.event.payload() for r in live}
+        for row, payload in zip(members, payloads, strict=True):
+            want = None if payload["type"] in CORRECTION_TYPES else current.get(row[1])
+            have = None if row[7] is None else _row_json(row, 7)
+            if want != have:
+                raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
+                                       "ledger_index")
+    return Folded(kind, slug, live, [(row[0], p) for row, p in zip(members, payloads, strict=True)])
+
+
+def _check_filing(kind: str, slug: str, members: list[Sequence[Any]], payloads: list[dict[str, Any]]) -> bool:
+    """Each event filed under its own subject, a correction beside its target; True if any correction."""
+    ids = {p.get("id") for p in payloads}
+    corrected = False
+    for row, payload in zip(members, payloads, strict=True):
+        cls = EVENT_TYPES.get(payload.get("type"))  # type: ignore[arg-type]
+        if cls is None:
+            raise IntegrityFailure(row[0], f"ledger_index holds an event of unknown type {payload.get('type')!r}",
+                                   "ledger_index")
+        if issubclass(cls, CorrectionEvent):
+            corrected = True
+            # Outside the subject kinds is where an index files a correction of no event at all: the rules
+            # (step 2) say so at its position.
+            if payload.get("target") not in ids and kind in KINDS:
+                raise IntegrityFailure(row[0], f"ledger_index files this correction under {kind}:{slug}, "
+                                               "apart from its target", "ledger_index")
+        elif (cls.subject, str(payload.get(cls.subject))) != (kind, slug):
+            raise IntegrityFailure(row[0], f"ledger_index files this event under {kind}:{slug}", "ledger_index")
+    return corrected
+
+
+def _check_rules(records: list[Recorded], payloads: list[dict[str, Any]], tracks: dict[str, int]) -> None:
+    """Replay the acceptance rules over one subject's events, in record order."""
+    at = 0
+
+    def introduced_before(kind: str, slug: str) -> bool:
+        return kind == "track" and tracks.get(slug, at) < at
+
+    rules = LogRules(introduced_before)
+    for rec, payload in zip(records, payloads, strict=True):
+        at = rec.position
+        verdict, _, problems = rules.check(rec.event, None, payload=payload)
+        if problems:
+            raise IntegrityFailure(rec.position, f"the ledger would have refused this event: "
+                                                 f"{replace(problems[0], line=None)}", "ledger_events")
+        if verdict == "duplicate":
+            raise IntegrityFailure(rec.position, f"event {rec.id} is stored twice", "ledger_events")
+
+
+def _row_json(row: Sequence[Any], column: int) -> dict[str, Any]:
+    try:
+        value = orjson.loads(row[column])
+    except UNREADABLE as exc:
+        raise IntegrityFailure(row[0], f"ledger_index holds text that is not JSON ({exc})", "ledger_index") from None
+    if not isinstance(value, dict):
+        raise IntegrityFailure(row[0], "ledger_index holds JSON that is not an event", "ledger_index")
+    return value
+
+
+def _records(members: list[Sequence[Any]], payloads: list[dict[str, Any]]) -> list[Recorded]:
+    records = []
+    for row, payload in zip(members, payloads, strict=True):
+        try:
+            event = EVENT_TYPES[payload["type"]].model_validate(payload)
+            records.append(Recorded(row[0], dt.datetime.fromisoformat(row[4]), row[5], event))
+        except UNREADABLE as exc:
+            raise IntegrityFailure(row[0], f"the stored event cannot be read as an event ({exc})",
+                                   "ledger_events") from None
+    return records
+
+
+class _Stored:
+    """One read model's stored rows, in subject order, taken a subject at a time and compared with the replay.
+
+    A row is accepted only inside its own subject's run, matched against the replay's rows for
+    that subject; any row the database lists out of that order is left over and reported.
+    """
+
+    def __init__(self, model: ReadModel, rows: Iterator[Sequence[Any]]):
+        self.model = model
+        self.columns = model.columns
+        self._rows = rows
+        self._head: tuple[Owner, tuple[Any, ...]] | None = None
+        self._done = False
+
+    def compare(self, owner: Owner, slug: str, expected: list[Row]) -> None:
+        self._none_before(owner)
+        want = [tuple(r[c] for c in self.columns) for r in expected]
+        have: list[tuple[Any, ...]] = []
+        # At most one row more than the replay gives: enough to tell, and memory stays bounded.
+        while (head := self._peek()) is not None and head[0] == owner and len(have) <= len(want):
+            have.append(head[1])
+            self._head = None
+        if want != have and Counter(want) != Counter(have):
+            raise IntegrityFailure(None, f"{self.model.table.name} for {slug!r} differ from a full replay: "
+                                         f"{self._difference(Counter(want), Counter(have))}", self.model.table.name)
+
+    def finish(self) -> None:
+        self._none_before(None)
+
+    def _none_before(self, owner: Owner | None) -> None:
+        head = self._peek()
+        if head is not None and (owner is None or head[0] < owner):
+            raise IntegrityFailure(None, f"{self.model.table.name} holds rows for {head[0][1]!r}, which the log "
+                                         f"does not have ({self._key(head[1])})", self.model.table.name)
+
+    def _peek(self) -> tuple[Owner, tuple[Any, ...]] | None:
+        if self._head is None and not self._done:
+            row = next(self._rows, None)
+            if row is None:
+                self._done = True
+            else:
+                self._head = (self._owner(row), tuple(row))
+        return self._head
+
+    def _owner(self, row: Sequence[Any]) -> Owner:
+        try:
+            kind, slug = self.model.owner(row)
+        except UNREADABLE:
+            return (len(KINDS) + 1, "")
+        return (rank(kind), slug)
+
+    def _key(self, row: tuple[Any, ...]) -> str:
+        return ", ".join(f"{c}={row[self.columns.index(c)]!r}" for c in self.model.key)
+
+    def _difference(self, want: Counter[tuple[Any, ...]], have: Counter[tuple[Any, ...]]) -> str:
+        """The first differing row, by key: missing, different, or one the replay does not give."""
+        def order(row: tuple[Any, ...]) -> tuple[str, ...]:
+            return tuple(str(v) for v in row)
+
+        missing = min(want - have, key=order, default=None)
+        extra = min(have - want, key=order, default=None)
+        if missing is not None and extra is not None and self._key(missing) == self._key(extra):
+            column, stored, replayed = next((c, e, m) for c, m, e in zip(self.columns, missing, extra, strict=True)
+                                            if m != e)
+            return (f"the row {self._key(missing)} differs ({column} is {_short(stored)}, the replay gives "
+                    f"{_short(replayed)})")
+        if missing is not None and (extra is None or order(missing) <= order(extra)):
+            return f"the row {self._key(missing)} is missing"
+        assert extra is not None
+        return f"it has a row {self._key(extra)} that the replay does not give"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
