@@ -230,10 +230,10 @@ class Verification:
     message: str | None = None
 
     def to_json(self) -> Json:
-        out: Json = {"ok": self.ok, "events": self.events, "digest": self.digest, "append_only": self.append_only}
         if not self.ok:
-            out.update(position=self.position, table=self.table, message=self.message)
-        return out
+            return {"ok": False, "position": self.position, "table": self.table, "message": self.message,
+                    "append_only": self.append_only}
+        return {"ok": True, "events": self.events, "digest": self.digest, "append_only": self.append_only}
 
     def rows(self) -> list[Json]:
         return [self.to_json()]
