@@ -99,6 +99,35 @@ def store(db_url: str) -> Iterator[Ledger]:
         ledger.close()
 
 
+@pytest.fixture
+def writer(store: Ledger) -> Iterator[tuple[str, str]]:
+    """PostgreSQL: a fresh login role granted exactly ``writer_grants``, and the ledger URL as that role.
+
+    The role is dropped afterwards; on SQLite the test is skipped (roles are a PostgreSQL matter).
+    """
+    if not store.url.startswith("postgresql"):
+        pytest.skip("roles are a PostgreSQL matter")
+    import sqlalchemy
+    from sqlalchemy import text
+
+    from ledger.schema import writer_grants
+
+    role = f"ledger_writer_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(store.url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+            for statement in writer_grants(conn, role):
+                conn.execute(text(statement))
+        user = PG_URL.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0]
+        yield role, store.url.replace(f"://{user}@", f"://{role}@", 1)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
 @dataclass
 class Run:
     exit_code: int

@@ -4,19 +4,14 @@ limited to INSERT and SELECT, and the read models stay writable for appends and 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
-import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import IntegrityFailure
-from ledger.schema import writer_grants
 from ledger.service import Ledger
-from tests.conftest import PG_URL
 from tests.integration.test_tamper import drop_append_only, raw
 from tests.scenario import ev, seed_scenario
 
@@ -118,27 +113,6 @@ def test_init_again_changes_nothing_and_puts_back_missing_triggers(seeded: Ledge
 
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-@pytest.fixture
-def writer(store: Ledger) -> Iterator[tuple[str, str]]:
-    """A fresh login role granted exactly `writer_grants`, and the ledger URL as that role; dropped after."""
-    if not store.url.startswith("postgresql"):
-        pytest.skip("roles are a PostgreSQL matter")
-    role = f"ledger_writer_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(store.url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-            for statement in writer_grants(conn, role):
-                conn.execute(text(statement))
-        user = PG_URL.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0]
-        yield role, store.url.replace(f"://{user}@", f"://{role}@", 1)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP OWNED BY "{role}"'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)

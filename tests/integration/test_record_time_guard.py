@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,10 @@ import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from ledger.schema import INSERT_GUARD, writer_grants
+from ledger.schema import INSERT_GUARD
 from ledger.service import Ledger
 from ledger.store import format_time
-from tests.conftest import PG_URL, Cli
+from tests.conftest import Cli
 from tests.integration.test_tamper import raw, stored_state
 from tests.scenario import ev, seed_scenario
 
@@ -172,25 +171,6 @@ def test_postgresql_refuses_a_record_time_from_before_the_inserting_transaction(
 
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-@pytest.fixture
-def writer(store: Ledger) -> Iterator[tuple[str, str]]:
-    """A fresh login role granted exactly `writer_grants`, and the ledger URL as that role; dropped after."""
-    role = f"ledger_guard_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(store.url)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
-            for statement in writer_grants(conn, role):
-                conn.execute(text(statement))
-        user = PG_URL.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0]
-        yield role, store.url.replace(f"://{user}@", f"://{role}@", 1)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP OWNED BY "{role}"'))
-            conn.execute(text(f'DROP ROLE "{role}"'))
-        admin.dispose()
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)

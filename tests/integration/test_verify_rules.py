@@ -75,7 +75,8 @@ def test_a_backdated_forged_amendment_fails_because_record_time_goes_backwards(s
     assert position == EVENTS + 1
     if rebuilt:
         assert sample.rebuild() == EVENTS + 1
-        assert sample.rate("JP", "870323", _day("2025-06-01")).to_json()["rate"] != before  # the forgery changes answers
+        # the forgery changes answers
+        assert sample.rate("JP", "870323", _day("2025-06-01")).to_json()["rate"] != before
     for digest in (None, kept["digest"], f"{kept['digest']} {kept['events']}"):
         problem = failure(sample, digest)
         assert problem.position == position
