@@ -29,6 +29,7 @@ the agreement's special provisions.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -209,16 +210,30 @@ def preferences_for(partner: str, special: str, include_unlisted: bool = False) 
     >>> [(p.code, p.certain) for p in preferences_for("KE", "Free (A+,AU,D)", include_unlisted=True)]
     [('A+', False), ('D', False)]
     """
+    listed = ((code, rate.text) for rate in parse_special(special) for code in rate.programs)
+    return preferences_among(partner, listed, include_unlisted)
+
+
+def preferences_among(partner: str, listed: Iterable[tuple[str, str]],
+                      include_unlisted: bool = False) -> list[Preference]:
+    """Like :func:`preferences_for`, over (symbol, rate text) pairs already split out, as a
+    schedule line's ``preferential`` entries carry them; a symbol may be several joined by commas.
+
+    >>> entries = [{"program": "AU", "text": "Free"}, {"program": "JP,KR", "text": "2.8%"}]
+    >>> [p.sentence() for p in preferences_among("JP", ((e["program"], e["text"]) for e in entries))]
+    ['2.8% under JP (United States-Japan Trade Agreement)']
+    """
     partner = partner.upper()
     out: list[Preference] = []
-    for rate in parse_special(special):
-        for code in rate.programs:
+    for symbols, text in listed:
+        for code in symbols.split(","):
+            code = code.strip()
             prog = program(code)
             if prog is None:
                 continue
             if prog.partners is None:
                 if include_unlisted:
-                    out.append(Preference(code, prog, rate.text, certain=False))
+                    out.append(Preference(code, prog, text, certain=False))
             elif partner in prog.partners or ANY in prog.partners:
-                out.append(Preference(code, prog, rate.text))
+                out.append(Preference(code, prog, text))
     return out

@@ -22,7 +22,7 @@ from decimal import Decimal
 import pytest
 
 from events.duties import LINE_KINDS, normalize, parse_duty
-from events.programs import PROGRAMS, parse_special, preferences_for, program
+from events.programs import PROGRAMS, parse_special, preferences_among, preferences_for, program
 
 D = Decimal
 
@@ -247,3 +247,14 @@ def test_unlisted_programs_are_uncertain_and_only_on_request() -> None:
 def test_unknown_symbols_are_ignored() -> None:
     assert preferences_for("JP", "Free (ZZ,JP)") == [p for p in preferences_for("JP", "Free (JP)")]
     assert program("ZZ") is None
+
+
+def test_preferences_among_a_lines_entries() -> None:
+    """What the rate answer has: a schedule line's ``preferential`` entries, one or several symbols each."""
+    special = "Free (A*,AU,BH,CL,CO,D,E,IL,JO,KR,MA,OM,P,PA,PE,S,SG) 2.8% (JP)"  # C 9507.90.40.00
+    one_each = [(code, rate.text) for rate in parse_special(special) for code in rate.programs]
+    grouped = [(",".join(rate.programs), rate.text) for rate in parse_special(special)]
+    for entries in (one_each, grouped):
+        assert [(p.code, p.text) for p in preferences_among("JP", entries)] == [("JP", "2.8%")]
+        assert [p.code for p in preferences_among("MX", entries)] == ["S"]
+    assert preferences_among("JP", []) == []
