@@ -1,0 +1,106 @@
+"""``python -m benchmarks.schedules``: how long reading a real-size tariff schedule takes.
+
+The HTS has about 30,000 rows. This generates a schedule of that size in the shape of the
+USITC JSON export (headings, superior text rows, 8-digit lines with duties drawn from real
+HTS texts, 10-digit statistical lines that inherit) and times the readers on it::
+
+    python -m benchmarks.schedules                 # 30,000 rows, best of 3
+    python -m benchmarks.schedules --rows 100000 --repeat 5
+
+It measures reading only (parsing, inheritance, the special column), not appending the
+events; ``ledger schedule import`` adds the append on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import random
+import time
+from typing import Any
+
+import orjson
+
+from ledger.schedules import read_hts_csv, read_hts_json
+from ledger.schedules.hts import CSV_COLUMNS
+
+# Duty texts as the HTS prints them (see tests/unit/test_duties.py for where each is printed).
+GENERAL_TEXTS = ("Free", "Free", "Free", "2.5%", "6.8%", "4%", "1%", "3.9%", "25%", "10.9%", "2.45%", "26.4%",
+                 "1¢/kg", "4.4¢/kg", "0.9¢ each", "$2.21/t", "14.5¢/m2 + 0.4%", "0.8¢ each + 5.4%",
+                 "20¢/thousand + 3.5%", "33 1/3%")
+SPECIAL_TEXTS = ("Free (A+,AU,BH,CL,CO,D,E,IL,JO,KR,MA,OM,P,PA,PE,S,SG)",
+                 "Free (A*,AU,B,BH,CL,CO,D,E,IL,JO,KR,MA,OM,P,PA,PE,S,SG)",
+                 "Free (A+,AU,B,BH,CL,CO,D,E,IL,JO,MA,OM,P,PA,PE,S,SG)25% (KR)",
+                 "Free (A*,AU,BH,CL,CO,D,E,IL,JO,KR,MA,OM,P,PA,PE,S,SG) 2.8% (JP)")
+
+
+def _row(htsno: str, indent: int, description: str, general: str = "", special: str = "",
+         superior: str | None = None) -> dict[str, Any]:
+    return {"htsno": htsno, "indent": str(indent), "description": description, "superior": superior,
+            "units": ["No."] if len(htsno) == 13 else [], "general": general, "special": special, "other": "",
+            "footnotes": [], "quotaQuantity": None, "additionalDuties": None, "addiitionalDuties": None}
+
+
+def generate_hts_rows(n: int = 30_000, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` rows in the USITC JSON export's shape; every 8-digit line has a duty, its 10-digit lines none."""
+    rng = random.Random(seed)
+    rows: list[dict[str, Any]] = []
+    heading = 100
+    while len(rows) < n:
+        hs4 = f"{heading:04d}"
+        rows.append(_row(hs4, 0, "Heading:"))
+        for sub in range(10, 100, 10):
+            rows.append(_row("", 1, "Other:", superior="true"))
+            for line in range(10, 100, 20):
+                general = rng.choice(GENERAL_TEXTS)
+                special = "" if general == "Free" else rng.choice(SPECIAL_TEXTS)
+                hs8 = f"{hs4}.{sub:02d}.{line:02d}"
+                rows.append(_row(hs8, 2, "Other", general, special))
+                for stat in range(10, 10 + 10 * rng.randint(1, 4), 10):
+                    rows.append(_row(f"{hs8}.{stat:02d}", 3, "Other"))
+        heading += 1
+    return rows[:n]
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """The same rows as the USITC CSV export prints them."""
+    out = io.StringIO()
+    out.write(",".join(CSV_COLUMNS) + "\n")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for r in rows:
+        units = orjson.dumps(r["units"]).decode() if r["units"] else ""
+        writer.writerow([r["htsno"], r["indent"], r["description"], units, r["general"], r["special"],
+                         r["other"], "", ""])
+    return out.getvalue()
+
+
+def best_of(repeat: int, work: Any) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.schedules", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    rows = generate_hts_rows(args.rows)
+    data = orjson.dumps(rows, option=orjson.OPT_INDENT_2)
+    text = to_csv(rows)
+    result = read_hts_json(data)
+    json_s = best_of(args.repeat, lambda: read_hts_json(data))
+    csv_s = best_of(args.repeat, lambda: read_hts_csv(text))
+    size = len(orjson.dumps(result.event_lines(), default=str))
+    print(f"{args.rows:,} rows ({len(data) / 1e6:.1f} MB JSON): {result.report.lines:,} lines, "
+          f"{result.report.inherited:,} statistical lines inherited")
+    print(f"read_hts_json {json_s:.2f} s, read_hts_csv {csv_s:.2f} s (best of {args.repeat}); "
+          f"the lines as event JSON: {size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
