@@ -151,4 +151,4 @@ def test_init_leaves_triggers_that_are_in_place_untouched(seeded: Cli) -> None:
 
 def test_the_declared_triggers_are_exactly_what_init_installs(seeded: Cli) -> None:
     assert problems(seeded.url) == []
-    assert set(PG_FUNCTIONS) == {"ledger_refuse_change"}
+    assert set(PG_FUNCTIONS) == {"ledger_refuse_change", "ledger_check_insert"}

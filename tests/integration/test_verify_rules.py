@@ -20,6 +20,7 @@ from sqlalchemy import text
 from events.registry import EVENT_TYPES
 from ledger.chain import link
 from ledger.errors import IntegrityFailure
+from ledger.schema import arm_insert_guard, disarm_insert_guard
 from ledger.service import Ledger
 from tests.conftest import SAMPLE, Cli
 from tests.integration.test_tamper import raw, stored_state, tamper
@@ -42,10 +43,16 @@ def event(kind: str, date: str, **fields: Any) -> dict[str, Any]:
 
 
 def forge(url: str, payload: dict[str, Any], recorded_at: str) -> int:
-    """Insert one event and its chain link as the ledger would have (not its read models); its position."""
+    """Insert one event and its chain link as the ledger would have (not its read models); its position.
+
+    The forger here owns the tables, so it can switch the insert guard off for its transaction, as
+    ``restore`` does: what ``verify`` must then still catch. (A writer role cannot: the guard refuses
+    its backdated rows outright, tests/integration/test_record_time_guard.py.)
+    """
     engine = raw(url)
     try:
         with engine.begin() as conn:
+            disarm_insert_guard(conn)
             stream, version = conn.execute(text(
                 "SELECT originator_id, originator_version FROM ledger_events ORDER BY id DESC LIMIT 1")).one()
             head = conn.execute(text("SELECT digest FROM ledger_chain ORDER BY position DESC LIMIT 1")).scalar_one()
@@ -55,6 +62,7 @@ def forge(url: str, payload: dict[str, Any], recorded_at: str) -> int:
                               "VALUES (:o, :v, :t, :s)"), {"o": stream, "v": version + 1, "t": topic, "s": state})
             conn.execute(text("INSERT INTO ledger_chain (position, digest) VALUES (:p, :d)"),
                          {"p": version + 1, "d": link(head, topic, state)})
+            arm_insert_guard(conn)
         return int(version) + 1
     finally:
         engine.dispose()
