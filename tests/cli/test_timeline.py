@@ -64,7 +64,7 @@ class TestOrderAndShape:
         run = sample("timeline", "--track", "us-jp-tariffs", "--until", "2025-04-16")
         assert run.exit_code == 0
         assert "2025-04-16" in run.stdout and "Round 1 held in Washington" in run.stdout
-        assert "NHK via Spotlight Nepal —" in run.stdout
+        assert "Yomiuri Shimbun —" in run.stdout
 
 
 class TestFilters:
