@@ -51,7 +51,7 @@ WORLD_START = dt.date(1995, 1, 1)
 
 
 def sample_events() -> list[Event]:
-    """The sourced US–Japan sample (54 events), as decoded JSON objects."""
+    """The sourced US–Japan sample, as decoded JSON objects."""
     return [orjson.loads(line) for line in SAMPLE.read_bytes().splitlines() if line.strip()]
 
 

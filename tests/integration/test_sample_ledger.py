@@ -7,7 +7,10 @@ for the read-only checks):
   agreement's 15% all-in rate takes effect on 2025-09-16;
 - general goods (HS 9503) pay 24% on the one day before the pause, 10% during
   it, and 15% from 2025-08-07;
-- flat steel (HS 7208) pays the Section 232 25%, then 50% from 2025-06-04;
+- flat steel (HS 7208) pays the Section 232 25% from 2018-03-23, then 50% from 2025-06-04;
+  unwrought aluminium (HS 7601) 10% from 2018-03-23, 25% from 2025-03-12, 50% from 2025-06-04;
+- ferroalloys (7202) are outside steel and copper cathodes (740311) outside the copper tariff;
+  Japanese aeroplanes (880240) pay nothing from 2025-09-16;
 - six rounds were held before the G7 summit; from 2025-07-22 the talks have
   reached an agreement.
 """
@@ -64,7 +67,7 @@ def talks(ledger: Ledger, day: str) -> dict[str, Any]:
 class TestTheFile:
     def test_every_line_is_a_valid_event(self) -> None:
         lines = sample_lines()
-        assert len(lines) == 54
+        assert len(lines) == 59
         for number, value in lines:
             parse_event(value, number)  # raises BadInput naming the line and field
 
@@ -104,15 +107,65 @@ class TestGeneralGoodsFromJapan:
 
 
 class TestSteelFromJapan:
-    @pytest.mark.parametrize(("day", "expected"), [("2025-03-11", 0), ("2025-03-12", 25), ("2025-06-03", 25),
-                                                   ("2025-06-04", 50), ("2025-09-16", 50)])
-    def test_flat_steel_pays_section_232_doubled_from_4_june(self, sample: Ledger, day: str, expected: float) -> None:
+    @pytest.mark.parametrize(("day", "expected"), [("2018-03-22", 0), ("2018-03-23", 25), ("2025-03-11", 25),
+                                                   ("2025-03-12", 25), ("2025-06-03", 25), ("2025-06-04", 50),
+                                                   ("2025-09-16", 50)])
+    def test_flat_steel_pays_section_232_since_2018_doubled_from_4_june(self, sample: Ledger, day: str,
+                                                                         expected: float) -> None:
         assert rate(sample, "7208", day) == expected
 
     def test_the_reciprocal_tariff_does_not_stack_on_steel(self, sample: Ledger) -> None:
         answer = sample.rate("JP", "7208", D("2025-06-04"), "US").to_json()
         assert [c["measure"] for c in answer["components"]] == ["us-232-steel"]
         assert "not_with" in {e["measure"]: e["reason"] for e in answer["excluded"]}["us-reciprocal-baseline"]
+
+    def test_ferroalloys_are_outside_the_steel_measure(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "7202", D("2025-04-10"), "US").to_json()
+        assert answer["rate"] == 10  # the reciprocal baseline; MFN needs the schedule
+        assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-reciprocal-baseline": 10}
+        assert "us-232-steel" not in {e["measure"] for e in answer["excluded"]}
+
+    def test_the_auto_duties_take_precedence_over_the_metal_duties_from_4_march(self, sample: Ledger) -> None:
+        (steel,) = [m for m in sample.state(D("2025-03-04")).to_json()["measures"] if m["measure"] == "us-232-steel"]
+        assert steel["not_with"] == ["us-232-autos", "us-232-auto-parts"]
+
+
+class TestAluminiumFromJapan:
+    @pytest.mark.parametrize(("day", "expected"), [("2018-03-22", 0), ("2018-03-23", 10), ("2025-03-01", 10),
+                                                   ("2025-03-12", 25), ("2025-06-04", 50)])
+    def test_unwrought_aluminium_pays_10_since_2018_then_25_then_50(self, sample: Ledger, day: str,
+                                                                     expected: float) -> None:
+        assert rate(sample, "7601", day) == expected
+
+    def test_the_10_percent_of_2018_is_section_232(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "7601", D("2025-03-01"), "US").to_json()
+        assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-232-aluminium": 10}
+
+    def test_aluminium_scrap_is_outside_the_aluminium_measure(self, sample: Ledger) -> None:
+        assert rate(sample, "7602", "2025-03-01") == 0
+
+
+class TestCopperFromJapan:
+    def test_copper_wire_pays_the_copper_tariff(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "740811", D("2025-08-08"), "US").to_json()
+        assert answer["rate"] == 50
+        assert [c["measure"] for c in answer["components"]] == ["us-232-copper"]
+
+    def test_copper_cathodes_are_outside_the_copper_tariff(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "740311", D("2025-08-08"), "US").to_json()
+        assert "us-232-copper" not in {c["measure"] for c in answer["components"]}
+        assert "us-232-copper" not in {e["measure"] for e in answer["excluded"]}
+
+
+class TestCivilAircraftFromJapan:
+    @pytest.mark.parametrize(("day", "expected"), [("2025-08-07", 15), ("2025-09-15", 15), ("2025-09-16", 0)])
+    def test_aeroplanes_pay_nothing_from_16_september(self, sample: Ledger, day: str, expected: float) -> None:
+        assert rate(sample, "880240", day) == expected
+
+    def test_the_reciprocal_tariff_excepts_them(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "880240", D("2025-09-16"), "US").to_json()
+        assert {e["measure"]: e["reason"] for e in answer["excluded"]}["us-reciprocal-jp"] == (
+            "product 880240 is excepted (880240)")
 
 
 class TestTheNegotiation:
@@ -141,7 +194,7 @@ class TestTheNegotiation:
 class TestTheStore:
     def test_every_recorded_event_has_a_source(self, sample: Ledger) -> None:
         rows = sample.history().to_json()
-        assert len(rows) == 54
+        assert len(rows) == 59
         assert all(r["source"].get("publisher") or r["source"].get("title") for r in rows)
 
     def test_reimporting_the_sample_adds_nothing(self, store: Ledger) -> None:
@@ -149,5 +202,5 @@ class TestTheStore:
         before = store.digest().to_json()
         load(store)
         assert store.digest().to_json() == before
-        assert before["events"] == 54
+        assert before["events"] == 59
 
