@@ -10,8 +10,8 @@ import typer
 from ledger.cli.options import Imposer, KnownAt, TableJsonCsv
 from ledger.cli.output import Format
 
-app = typer.Typer(name="schedule", help="Tariff schedules: import a revision, list them, show their lines.",
-                  no_args_is_help=True)
+app = typer.Typer(name="schedule", help="Tariff schedules: import a revision, list them, show their lines.\n\n"
+                  "Example: ledger schedule list --imposer US --as-of 2025-06-01", no_args_is_help=True)
 
 LIST_COLUMNS = ("schedule", "imposer", "basis", "effective_on", "in_force", "lines", "partners", "revision", "title")
 LINE_COLUMNS = ("product", "rate", "text", "specific", "preferential")
