@@ -160,3 +160,9 @@ def test_export_and_import_give_the_same_answers(cli: Cli, tmp_path: Path) -> No
     assert copy("append", "--file", "-", input=exported).exit_code == 0
     assert rate(copy, TRUCK) == rate(cli, TRUCK)
     assert copy("verify").exit_code == 0
+
+
+def test_the_timeline_describes_schedule_events(cli: Cli) -> None:
+    assert imported(cli, HTS_JSON).exit_code == 0
+    entries = cli("timeline", "--format", "json").json()
+    assert entries[0]["description"] == "us-hts published by US: MFN schedule of 132 lines, in force from 2025-01-01"
