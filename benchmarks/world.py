@@ -66,6 +66,7 @@ class World:
         self.measures: list[Measure] = []
         self.tracks: list[Track] = []
         self.summits: list[tuple[str, int, list[str]]] = []  # (slug, starts_on, tracks)
+        self.tariffs: list[str] = []  # tariff schedules published (slugs)
         self.correctable: deque[tuple[str, str]] = deque(maxlen=CAPS["correctable"])
         self.imposers = V.IMPOSERS + (("US",) if allow_us else ())
         self.weights = V.IMPOSER_WEIGHTS + ((40,) if allow_us else ())
@@ -80,6 +81,8 @@ class World:
             event = None
             if r < 0.006 and self.correctable:
                 event = self._correction()
+            elif r < 0.008:
+                event = self._tariff()
             elif r < 0.04:
                 event = self._summit()
             elif r < 0.40:
@@ -376,6 +379,18 @@ class World:
                            venue=rng.choice(V.CITIES), **extra)
 
     # -- corrections ----------------------------------------------------------------------
+
+    def _tariff(self) -> Event:
+        """A small tariff schedule published, or a revision of one (a few lines: big ones are benchmarked apart)."""
+        rng = self.rng
+        lines = [{"product": hs, "rate": rate, "text": f"{rate}%", "specific": False}
+                 for hs, rate in {self._hs(): rng.choice((0, 2.5, 5, 10)) for _ in range(rng.randint(1, 5))}.items()]
+        if self.tariffs and rng.random() < 0.6:
+            return self._event("schedule.amended", schedule=rng.choice(self.tariffs), lines=lines)
+        imposer = rng.choices(self.imposers, self.weights)[0]
+        slug = f"{self._name()}-tariff"
+        self.tariffs.append(slug)
+        return self._event("schedule.published", schedule=slug, imposer=imposer, effective_on=self._day(), lines=lines)
 
     def _correction(self) -> Event:
         rng = self.rng

@@ -248,7 +248,11 @@ def cli_reference() -> str:
         out.append(f"## `ledger {path[0]}`\n")
         out.append(_block(help_text(*path)))
         subs = [(p, c) for p, c in tree if len(p) == 2 and p[0] == path[0]]
-        if subs:
+        if subs and path[0] != "append":  # a command group (`ledger schedule`): each subcommand's help
+            for sub_path, _sub in subs:
+                out.append(f"### `ledger {' '.join(sub_path)}`\n")
+                out.append(_block(help_text(*sub_path)))
+        elif subs:
             out.append(f"### The `ledger {path[0]}` subcommands\n")
             out.append("One per event type, generated from the models: options are the field names "
                        "(`effective_on` → `--effective-on`), lists are comma-separated, objects are JSON. "

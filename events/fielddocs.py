@@ -101,6 +101,23 @@ MEANINGS: dict[str, str] = {
     "tracks": "slugs of the negotiations it bears on (they must exist)",
     "leaders": "leaders expected",
     "summit.held.outcome": "what came of it",
+    "schedule": "the schedule's slug, e.g. `us-hts-2025`",
+    "schedule.published.imposer": "the government whose tariff it is",
+    "schedule.published.basis": "the duty column it gives, e.g. `MFN` (the HTS general column); `not_with` and "
+                                "`inclusive_of` of measures may name it",
+    "schedule.published.partners": "the partners whose goods it applies to; `*` = all",
+    "schedule.published.except_partners": "partners it does not apply to (e.g. those under column 2)",
+    "schedule.published.effective_on": "when it takes effect; from then it supersedes the imposer's schedule "
+                                       "of the same basis",
+    "schedule.published.lines": "one object per HS prefix: `product`, `rate` (ad-valorem percent, null when the "
+                                "duty has none), `text` (the duty as printed), `specific` (true when part of the "
+                                "duty is not a percentage), `preferential`? (`[{\"program\", \"text\"}]`, shown, "
+                                "never applied); a product's line is its longest matching prefix",
+    "schedule.published.title": "the schedule's name",
+    "revision": "the revision it records, e.g. `Revision 19`",
+    "schedule.amended.effective_on": "when the changed lines count from; default: the event's `date`",
+    "schedule.amended.lines": "lines added or replaced (same shape as in `schedule.published`)",
+    "removed": "products whose lines are dropped",
     "target": "the `id` of the event being corrected or retracted",
     "fields": "replacement values for the target's fields (its `date` included); not `type`, `id`, "
               "`recorded_by` or its subject slug",

@@ -14,10 +14,10 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterator
 
-from events import correction, measure, summit, talks  # noqa: F401  (registers the families)
+from events import correction, measure, schedule, summit, talks  # noqa: F401  (registers the families)
 from events.common import Envelope
 
-FAMILIES = (measure, talks, summit, correction)
+FAMILIES = (measure, talks, summit, schedule, correction)
 
 
 def _concrete() -> Iterator[type[Envelope]]:

@@ -41,7 +41,7 @@ from projections.readmodel.tables import ledger_index, subjects
 
 # Fields a correction may not replace: they say what the event *is*, not what it says.
 FIXED_FIELDS = {"type", "id", "recorded_by"}
-_NOUN = {"measure": "measure", "track": "track", "summit": "summit", "proposal": "proposal"}
+_NOUN = {"measure": "measure", "track": "track", "summit": "summit", "proposal": "proposal", "schedule": "schedule"}
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from sqlalchemy import Connection, bindparam, select, text
 
 from ledger.chain import GENESIS
 from ledger.errors import BadInput, InputError
-from projections.rates import RateAnswer, rate_from_views
+from projections.rates import RateAnswer, pick_imposer, rate_from_views
 from projections.readmodel import queries
 from projections.readmodel.tables import ledger_chain
-from projections.results import Digest, History, Rate, State
+from projections.results import Digest, History, Rate, ScheduleList, ScheduleShow, State
+from projections.schedules import LineView, ScheduleHead, ScheduleMatch, covers_partner, in_force, matches, prefixes
 from projections.views import MeasureView
 
 
@@ -45,6 +46,16 @@ class Source(Protocol):
     def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
         """Live events of the tracks between the countries, and of the summits (at least those naming them)."""
 
+    def schedule_heads(self, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
+        """The heads of the schedules (of ``imposer``, or the one ``slug``), whatever their dates."""
+
+    def schedule_lines(self, slugs: list[str], day: dt.date,
+                       products: list[str] | None = None) -> dict[str, list[LineView]]:
+        """Lines of these schedules on ``day`` (with a prefix in ``products``, if given), by schedule."""
+
+    def schedule_line_counts(self, slugs: list[str], day: dt.date) -> dict[str, int]:
+        """How many lines each schedule holds on ``day``."""
+
 
 class ReadModel:
     """The read models: each question is a few indexed queries."""
@@ -61,10 +72,21 @@ class ReadModel:
 
     def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
                     end: dt.date) -> list[dt.date]:
-        return queries.interval_starts(self.conn, imposer, partner, product, start, end)
+        return sorted({*queries.interval_starts(self.conn, imposer, partner, product, start, end),
+                       *queries.schedule_change_days(self.conn, imposer, product, start, end)})
 
     def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
         return queries.negotiation_events(self.conn, imposer, partner)
+
+    def schedule_heads(self, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
+        return queries.schedule_heads_of(self.conn, imposer, slug)
+
+    def schedule_lines(self, slugs: list[str], day: dt.date,
+                       products: list[str] | None = None) -> dict[str, list[LineView]]:
+        return queries.schedule_lines_on(self.conn, slugs, day, products)
+
+    def schedule_line_counts(self, slugs: list[str], day: dt.date) -> dict[str, int]:
+        return queries.schedule_line_counts(self.conn, slugs, day)
 
 
 class Replay:
@@ -78,6 +100,40 @@ class Replay:
         self.measure_events = of_kind(groups, "measure")
         self.tracks = of_kind(groups, "track")
         self.summits = of_kind(groups, "summit")
+        self.schedule_events = of_kind(groups, "schedule")
+        self._schedules: dict[str, tuple[ScheduleHead, dict[str, Any]]] | None = None
+
+    def _folded_schedules(self) -> dict[str, tuple[ScheduleHead, dict[str, Any]]]:
+        """Each schedule's head and line intervals, folded once per replay."""
+        if self._schedules is None:
+            from projections.schedules import line_intervals, schedule_head
+
+            self._schedules = {}
+            for slug, evs in self.schedule_events.items():
+                head = schedule_head(evs)
+                if head is not None:
+                    self._schedules[slug] = (head, line_intervals(evs))
+        return self._schedules
+
+    def schedule_heads(self, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
+        return [h for h, _ in self._folded_schedules().values()
+                if (imposer is None or h.imposer == imposer) and (slug is None or h.schedule == slug)]
+
+    def schedule_lines(self, slugs: list[str], day: dt.date,
+                       products: list[str] | None = None) -> dict[str, list[LineView]]:
+        from projections.schedules import lines_on
+
+        folded, wanted = self._folded_schedules(), None if products is None else set(products)
+        out = {}
+        for slug in slugs:
+            if slug in folded:
+                lines = lines_on(folded[slug][1], day)
+                out[slug] = sorted((ln for ln in lines if wanted is None or ln.product in wanted),
+                                   key=lambda ln: ln.product)
+        return out
+
+    def schedule_line_counts(self, slugs: list[str], day: dt.date) -> dict[str, int]:
+        return {slug: len(lines) for slug, lines in self.schedule_lines(slugs, day).items() if lines}
 
     def measures(self, day: dt.date, imposer: str | None = None, partner: str | None = None,
                  product: str | None = None) -> list[MeasureView]:
@@ -94,8 +150,16 @@ class Replay:
                     end: dt.date) -> list[dt.date]:
         from projections.measures import measure_timeline
 
-        return sorted({iv.valid_from for evs in self.measure_events.values() for iv in measure_timeline(evs)
-                       if (imposer is None or iv.view.imposer == imposer) and start < iv.valid_from <= end})
+        days = {iv.valid_from for evs in self.measure_events.values() for iv in measure_timeline(evs)
+                if (imposer is None or iv.view.imposer == imposer) and start < iv.valid_from <= end}
+        for head, intervals in self._folded_schedules().values():
+            if imposer is not None and head.imposer != imposer:
+                continue
+            days.add(head.effective_on)
+            for prefix in prefixes(product):
+                for iv in intervals.get(prefix, ()):
+                    days.update(d for d in (iv.valid_from, iv.valid_to) if d is not None)
+        return sorted(d for d in days if start < d <= end)
 
     def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
         from events.talks import TalksOpened
@@ -120,16 +184,61 @@ def state(src: Source, as_of: dt.date, known_at: str | None, imposer: str | None
     from projections.state import select_measures
 
     measures = select_measures(src.measures(as_of, imposer, partner), imposer, partner)
-    return State(as_of, known_at, tuple(measures), tuple(src.negotiations(as_of, imposer, partner)))
+    schedules = schedules_in_force(src, as_of, imposer, partner).schedules
+    return State(as_of, known_at, tuple(measures), tuple(src.negotiations(as_of, imposer, partner)),
+                 tuple((h, n or 0) for h, n, _ in schedules))
+
+
+def schedule_matches(src: Source, day: dt.date, imposer: str, partner: str, product: str) -> list[ScheduleMatch]:
+    """The lines of the imposer's schedules in force on ``day`` that the pair falls under (longest prefix)."""
+    heads = src.schedule_heads(imposer)
+    chosen = [h.schedule for h in in_force(heads, day, imposer) if covers_partner(h, partner)]
+    lines = src.schedule_lines(chosen, day, prefixes(product)) if chosen else {}
+    return matches(heads, lines, day, imposer, partner, product)[0]
 
 
 def stack(src: Source, day: dt.date, partner: str, product: str,
           imposer: str | None) -> tuple[str | None, RateAnswer]:
-    """The imposer and the stacked rate on ``day``; several candidate imposers are bad input."""
+    """The imposer and the stacked rate on ``day`` (schedules included); several candidate imposers are bad input."""
+    views = src.measures(day, imposer, partner, product)
     try:
-        return rate_from_views(src.measures(day, imposer, partner, product), partner, product, imposer)
+        chosen = pick_imposer(views, partner, product, imposer)
     except LookupError as exc:
         raise AmbiguousImposer(exc.args[0]) from None
+    lines = schedule_matches(src, day, chosen, partner, product) if chosen else []
+    return rate_from_views(views, partner, product, chosen, lines, day)
+
+
+def schedules_in_force(src: Source, day: dt.date, imposer: str | None, partner: str | None) -> ScheduleList:
+    """The schedules in force on ``day`` (of ``imposer``, covering ``partner``), one row each with its line count."""
+    heads = [h for h in in_force(src.schedule_heads(imposer), day, imposer)
+             if partner is None or covers_partner(h, partner)]
+    counts = src.schedule_line_counts([h.schedule for h in heads], day)
+    return ScheduleList(day, tuple((h, counts.get(h.schedule, 0), True) for h in heads))
+
+
+def schedule_list(src: Source, day: dt.date | None, imposer: str | None) -> ScheduleList:
+    """Every schedule recorded (of ``imposer``); with ``day``, whether it is in force then and its lines."""
+    heads = sorted(src.schedule_heads(imposer), key=lambda h: (h.imposer, h.basis, h.effective_on, h.position))
+    if day is None:
+        return ScheduleList(None, tuple((h, None, None) for h in heads))
+    current = {h.schedule for h in in_force(heads, day, imposer)}
+    counts = src.schedule_line_counts([h.schedule for h in heads], day)
+    return ScheduleList(day, tuple((h, counts.get(h.schedule, 0), h.schedule in current) for h in heads))
+
+
+def schedule_show(src: Source, slug: str, day: dt.date | None, product: str | None) -> ScheduleShow:
+    """One schedule's lines on ``day`` (default: its effective date), those under ``product`` if given."""
+    found = src.schedule_heads(slug=slug)
+    if not found:
+        raise BadInput([InputError(None, "schedule", f"no schedule {slug!r} in the ledger")])
+    head = found[0]
+    when = day or head.effective_on
+    lines = src.schedule_lines([slug], when).get(slug, [])
+    if product is not None:
+        lines = [ln for ln in lines if ln.product.startswith(product) or product.startswith(ln.product)]
+    current = {h.schedule for h in in_force(src.schedule_heads(head.imposer), when, head.imposer)}
+    return ScheduleShow(head, when, slug in current, tuple(lines))
 
 
 def rate(src: Source, partner: str, product: str, as_of: dt.date, imposer: str | None,

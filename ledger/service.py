@@ -30,7 +30,9 @@ if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI st
     from ledger.append import AppendResult
     from ledger.backup import RestoreResult
     from ledger.reports import Source
-    from projections.results import Diff, Digest, History, Rate, State, Verification
+    from ledger.schedule_import import ImportOptions as ScheduleImportOptions
+    from ledger.schedule_import import ImportResult as ScheduleImportResult
+    from projections.results import Diff, Digest, History, Rate, ScheduleList, ScheduleShow, State, Verification
     from projections.series import RateSeries
     from projections.timeline import Filters, Timeline
 
@@ -262,6 +264,32 @@ class Ledger:
 
         with self.reading() as conn:
             return reports.timeline(conn, filters or Filters())  # type: ignore[no-any-return]
+
+    def schedule_import(self, path: str, options: ScheduleImportOptions, fmt: str | None = None,
+                        product_column: str | None = None, rate_column: str | None = None,
+                        author: str | None = None, progress: Callable[[int, int], None] | None = None
+                        ) -> ScheduleImportResult:
+        """Read a schedule file and record what it changes (``ledger.schedule_import``), all or nothing."""
+        from ledger.schedule_import import run
+
+        self._require()
+        return run(self, path, options, fmt, product_column, rate_column, author, progress)
+
+    def schedules(self, as_of: dt.date | None = None, imposer: str | None = None,
+                  known_at: str | None = None) -> ScheduleList:
+        """Every schedule (of ``imposer``); with ``as_of``, its lines then and whether it is in force."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return reports.schedule_list(src, as_of, imposer)
+
+    def schedule(self, slug: str, as_of: dt.date | None = None, product: str | None = None,
+                 known_at: str | None = None) -> ScheduleShow:
+        """One schedule's lines on ``as_of`` (default: its effective date), under ``product`` if given."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return reports.schedule_show(src, slug, as_of, product)
 
     def export(self) -> Iterator[bytes]:
         """Every stored event as a JSON line, in record order (re-importable with ``append``)."""

@@ -20,16 +20,26 @@ Worked example (Japanese passenger cars, HS 870323, 2025-09-20)::
 Each answer explains itself: ``components`` (what each measure adds, with any
 reduction) sum to ``rate``; ``excluded`` says why a measure that names the pair
 does not count (exceptions, ``not_with``, suspended, not yet in force).
+
+**Schedules** (§4.4) join the same set: the line of a schedule in force that the
+product falls under (:mod:`projections.schedules` finds it) enters as a measure of
+the schedule's basis, slug = the schedule's, rate = the line's ad-valorem rate or 0.
+So ``not_with``/``inclusive_of`` naming ``"MFN"`` read a schedule's MFN line exactly
+as an MFN measure: light trucks (870421) with a 25% MFN line and a 15% all-in deal
+rate add 25 + max(0, 15 - 25) = 25. What the rate cannot count is said in
+``warnings``: no schedule line for the product, a specific or compound duty (its
+text), preferential rates listed for the partner (shown, not applied).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from events.codes import ALL
-from projections.views import MeasureView
+from projections.schedules import ScheduleMatch
+from projections.views import MeasureView, Terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +49,8 @@ class Component:
     rate: Decimal  # what it contributes
     listed_rate: Decimal
     reduced_by: tuple[str, ...] = ()
+    line: str | None = None  # a schedule line: the HS prefix matched
+    text: str | None = None  # a schedule line: the duty as printed
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,7 @@ class RateAnswer:
     rate: Decimal
     components: list[Component] = field(default_factory=list)
     excluded: list[Exclusion] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def product_matches(prefixes: Iterable[str], product: str) -> str | None:
@@ -94,8 +107,20 @@ def _names(view: MeasureView, names: tuple[str, ...]) -> bool:
     return view.measure in names or view.basis in names
 
 
-def stacked_rate(views: Iterable[MeasureView], partner: str, product: str) -> RateAnswer:
-    """Apply the stacking rule to the measures of one imposer as they stand on one date."""
+def schedule_view(match: ScheduleMatch) -> MeasureView:
+    """A schedule's line as the stacking rule sees it: an in-force measure of the schedule's basis."""
+    head, line = match.head, match.line
+    terms = Terms(line.rate if line.rate is not None else Decimal(0), head.partners, head.except_partners,
+                  (line.product,), (), (), ())
+    return MeasureView(head.schedule, head.imposer, head.basis, head.title, "in_force", terms, head.effective_on,
+                       head.effective_on)
+
+
+def stacked_rate(views: Iterable[MeasureView], partner: str, product: str,
+                 schedules: Sequence[ScheduleMatch] = ()) -> RateAnswer:
+    """Apply the stacking rule to the measures (and schedule lines) of one imposer as they stand on one date."""
+    lines = {m.head.schedule: m.line for m in schedules}
+    views = [*views, *(schedule_view(m) for m in schedules)]
     applicable: list[MeasureView] = []
     excluded: list[Exclusion] = []
     for view in sorted(views, key=lambda v: v.measure):
@@ -137,8 +162,10 @@ def stacked_rate(views: Iterable[MeasureView], partner: str, product: str) -> Ra
     components = []
     for view in remaining:
         included = tuple(o.measure for o in remaining if o is not view and _names(o, view.terms.inclusive_of))
+        line = lines.get(view.measure)
         components.append(
-            Component(view.measure, view.basis, contribution(view, frozenset()), view.terms.rate, included)
+            Component(view.measure, view.basis, contribution(view, frozenset()), view.terms.rate, included,
+                      line.product if line else None, line.text if line else None)
         )
     total = sum((c.rate for c in components), Decimal(0))
     return RateAnswer(total, components, excluded)
@@ -148,16 +175,61 @@ def imposers_naming(views: Iterable[MeasureView]) -> list[str]:
     return sorted({v.imposer for v in views})
 
 
-def rate_from_views(
-    views: Sequence[MeasureView], partner: str, product: str, imposer: str | None
-) -> tuple[str | None, RateAnswer]:
-    """Pick the imposer (the only one naming the pair when not given) and stack its measures.
+def pick_imposer(views: Sequence[MeasureView], partner: str, product: str, imposer: str | None) -> str | None:
+    """The imposer given, else the only one whose measures name the pair (None when none does).
 
-    Raises ``LookupError`` listing the candidates when several imposers name the pair.
+    Schedules do not choose: an MFN schedule covers every pair. Raises ``LookupError`` listing
+    the candidates when several imposers name the pair.
     """
     if imposer is None:
         candidates = imposers_naming(v for v in views if v.status != "revoked" and names_scope(v, partner, product))
         if len(candidates) > 1:
             raise LookupError(candidates)
         imposer = candidates[0] if candidates else None
-    return imposer, stacked_rate([v for v in views if v.imposer == imposer], partner, product)
+    return imposer
+
+
+def rate_from_views(
+    views: Sequence[MeasureView], partner: str, product: str, imposer: str | None,
+    schedules: Sequence[ScheduleMatch] | None = None, day: object = None,
+) -> tuple[str | None, RateAnswer]:
+    """Stack the chosen imposer's measures and its schedule lines (``pick_imposer`` chooses it).
+
+    ``schedules``: the lines of the imposer's schedules in force for the pair (None: schedules not
+    consulted, no warnings); with them the answer carries its warnings.
+    """
+    imposer = pick_imposer(views, partner, product, imposer)
+    own = [s for s in schedules or () if s.head.imposer == imposer]
+    answer = stacked_rate([v for v in views if v.imposer == imposer], partner, product, own)
+    if schedules is None:
+        return imposer, answer
+    return imposer, replace(answer, warnings=warnings(answer, imposer, partner, product, day, own))
+
+
+def warnings(answer: RateAnswer, imposer: str | None, partner: str, product: str, day: object,
+             schedules: Sequence[ScheduleMatch]) -> list[str]:
+    """What the rate could not count (docs/spec.md §4.4), as sentences.
+
+    >>> warnings(RateAnswer(Decimal(10)), "US", "JP", "9503", "2025-06-01", [])[0]
+    'no tariff schedule of US has a line for 9503 on 2025-06-01: the rate counts only the measures recorded'
+    """
+    from events.programs import preferences_among
+
+    out: list[str] = []
+    if not schedules:
+        who = f"of {imposer} " if imposer else ""
+        out.append(f"no tariff schedule {who}has a line for {product} on {day}: "
+                   "the rate counts only the measures recorded")
+    applied = {c.measure for c in answer.components}
+    for m in schedules:
+        line, where = m.line, f"{m.head.schedule} line {m.line.product}"
+        if line.specific and m.head.schedule in applied:
+            counted = "none of it is" if line.rate is None else f"only its {line.rate:f}% part is"
+            out.append(f"the {m.head.basis} duty of {where} is {line.text!r}: {counted} counted in the rate "
+                       "(a specific or compound duty)")
+        prefs = preferences_among(partner, line.preferential)
+        if prefs:
+            listed = "; ".join(p.sentence() for p in prefs)
+            out.append(f"preferential rate listed for {partner} in {where}: {listed} "
+                       "(shown, not applied: rules of origin decide)")
+    return out

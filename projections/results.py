@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from events.codes import number
 from projections.rates import Component, Exclusion, RateAnswer
-from projections.shapes import measure_json, negotiation_json
+from projections.schedules import LineView, ScheduleHead
+from projections.shapes import head_json, line_view_json, measure_json, negotiation_json
 from projections.views import MeasureView
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class State:
     known_at: str | None
     measures: tuple[MeasureView, ...]
     negotiations: tuple[NegotiationView, ...]
+    #: The schedules in force (one per imposer and basis), each with its number of lines on ``as_of``.
+    schedules: tuple[tuple[ScheduleHead, int], ...] = ()
 
     def to_json(self) -> Json:
         return {
@@ -47,7 +50,12 @@ class State:
             "known_at": self.known_at,
             "measures": [measure_json(v) for v in self.measures],
             "negotiations": [negotiation_json(v) for v in self.negotiations],
+            "schedules": self.schedule_rows(),
         }
+
+    def schedule_rows(self) -> list[Json]:
+        """One row per schedule in force, never its lines."""
+        return [schedule_json(h, n) for h, n in self.schedules]
 
     def rows(self) -> list[Json]:
         """One row per measure (the negotiations are :meth:`negotiation_rows`)."""
@@ -74,13 +82,15 @@ class Rate:
     rate: Decimal
     components: tuple[Component, ...]
     excluded: tuple[Exclusion, ...]
+    #: What the rate could not count (docs/spec.md §4.4); empty when the answer is complete.
+    warnings: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, imposer: str | None, partner: str, product: str, as_of: dt.date, known_at: str | None,
            answer: RateAnswer) -> Rate:
         """The result for the stacking rule's ``answer`` (``projections.rates``)."""
         return cls(imposer, partner, product, as_of, known_at, answer.rate, tuple(answer.components),
-                   tuple(answer.excluded))
+                   tuple(answer.excluded), tuple(answer.warnings))
 
     def to_json(self) -> Json:
         return {
@@ -92,6 +102,7 @@ class Rate:
             "rate": number(self.rate),
             "components": [component_json(c) for c in self.components],
             "excluded": [{"measure": e.measure, "basis": e.basis, "reason": e.reason} for e in self.excluded],
+            "warnings": list(self.warnings),
         }
 
     def rows(self) -> list[Json]:
@@ -102,8 +113,53 @@ class Rate:
 
 
 def component_json(c: Component) -> Json:
-    return {"measure": c.measure, "basis": c.basis, "rate": number(c.rate), "listed_rate": number(c.listed_rate),
-            "reduced_by": list(c.reduced_by)}
+    out: Json = {"measure": c.measure, "basis": c.basis, "rate": number(c.rate), "listed_rate": number(c.listed_rate),
+                 "reduced_by": list(c.reduced_by)}
+    if c.line is not None:  # a schedule's line: the prefix matched and the duty as printed
+        out.update(line=c.line, text=c.text)
+    return out
+
+
+def schedule_json(head: ScheduleHead, lines: int | None, in_force: bool | None = None) -> Json:
+    """A schedule as one row: its head, its number of lines on the date asked (and whether it is in force)."""
+    out = head_json(head)
+    out.pop("position")
+    out["lines"] = lines
+    if in_force is not None:
+        out["in_force"] = in_force
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleList:
+    """Schedules with, on ``as_of`` (when given), their number of lines and whether each is in force."""
+
+    as_of: dt.date | None
+    schedules: tuple[tuple[ScheduleHead, int | None, bool | None], ...]
+
+    def to_json(self) -> list[Json]:
+        return self.rows()
+
+    def rows(self) -> list[Json]:
+        return [schedule_json(h, n, f) for h, n, f in self.schedules]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleShow:
+    """One schedule's lines on ``as_of``."""
+
+    head: ScheduleHead
+    as_of: dt.date
+    in_force: bool
+    lines: tuple[LineView, ...]
+
+    def to_json(self) -> Json:
+        return {**schedule_json(self.head, len(self.lines), self.in_force), "as_of": self.as_of.isoformat(),
+                "lines": [line_view_json(ln) for ln in self.lines]}
+
+    def rows(self) -> list[Json]:
+        return [{**line_view_json(ln), "preferential": "; ".join(f"{p} {t}" for p, t in ln.preferential)}
+                for ln in self.lines]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from events.codes import number
+from projections.schedules import LineView, ScheduleHead
 from projections.views import MeasureView, Terms
 
 if TYPE_CHECKING:  # the read path for rates never loads the event models
@@ -92,3 +95,41 @@ def _proposal(p: ProposalStatus) -> dict[str, Any]:
     if p.answered_by is not None:  # keys only once answered, as the JSON always had them
         out.update(answered_by=p.answered_by, answered_on=_iso(p.answered_on))
     return out
+
+
+def head_json(head: ScheduleHead) -> dict[str, Any]:
+    """A schedule's head as ``schedule list`` and the ``schedule_heads`` rows give it."""
+    return {"schedule": head.schedule, "imposer": head.imposer, "basis": head.basis,
+            "partners": list(head.partners), "except_partners": list(head.except_partners),
+            "effective_on": head.effective_on.isoformat(), "title": head.title, "revision": head.revision,
+            "position": head.position}
+
+
+def head_from_json(data: dict[str, Any]) -> ScheduleHead:
+    """The inverse of :func:`head_json`."""
+    return ScheduleHead(data["schedule"], data["imposer"], data["basis"], tuple(data["partners"]),
+                        tuple(data["except_partners"]), dt.date.fromisoformat(data["effective_on"]),
+                        int(data["position"]), data.get("title"), data.get("revision"))
+
+
+def line_json(line: LineView) -> dict[str, Any]:
+    """A schedule line's columns of ``schedule_lines``: strings and integers only, equal on every database.
+
+    >>> line_json(LineView("870421", Decimal("25.0"), "25%", False, (("KR", "Free"),)))
+    {'rate': '25', 'text': '25%', 'specific': 0, 'preferential': '[["KR","Free"]]'}
+    """
+    return {"rate": None if line.rate is None else format(line.rate.normalize(), "f"), "text": line.text,
+            "specific": int(line.specific),
+            "preferential": orjson.dumps([list(p) for p in line.preferential]).decode() if line.preferential else None}
+
+
+def line_from_row(product: str, rate: str | None, text: str, specific: int, preferential: str | None) -> LineView:
+    """The inverse of :func:`line_json`, with the line's product."""
+    prefs = tuple((p, t) for p, t in orjson.loads(preferential)) if preferential else ()
+    return LineView(product, None if rate is None else Decimal(rate), text, bool(specific), prefs)
+
+
+def line_view_json(line: LineView) -> dict[str, Any]:
+    """A line as answers show it: ``{"product", "rate", "text", "specific", "preferential"}``."""
+    return {"product": line.product, "rate": None if line.rate is None else number(line.rate), "text": line.text,
+            "specific": line.specific, "preferential": [{"program": p, "text": t} for p, t in line.preferential]}

@@ -110,10 +110,25 @@ def _talks(ev: dict[str, Any], names: dict[str, str]) -> str:
     return f"{names.get(ev['summit'], ev['summit'])} held"  # summit.held
 
 
+def _schedule(ev: dict[str, Any]) -> str:
+    slug, kind = ev["schedule"], ev["type"].split(".", 1)[1]
+    since = ev.get("effective_on") or ev["date"]
+    lines = len(ev.get("lines") or ())
+    if kind == "published":
+        return (f"{slug} published by {ev['imposer']}: {ev.get('basis', 'MFN')} schedule of {lines} lines, "
+                f"in force from {since}")
+    return f"{slug} amended from {since}: {lines} lines added or replaced, {len(ev.get('removed') or ())} removed"
+
+
 def describe(ev: dict[str, Any], summit_names: dict[str, str] | None = None) -> tuple[str, str]:
     """One line for an event (interchange JSON), and a longer detail (may be empty)."""
     family = ev["type"].split(".", 1)[0]
-    line = _measure(ev) if family == "measure" else _talks(ev, summit_names or {})
+    if family == "measure":
+        line = _measure(ev)
+    elif family == "schedule":
+        line = _schedule(ev)
+    else:
+        line = _talks(ev, summit_names or {})
     detail: str = ""
     if ev["type"] == "measure.announced":
         detail = ev.get("title") or ""

@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from ledger.cli import admin, append, chart, read, timeline
+from ledger.cli import admin, append, chart, read, schedule, timeline
 
 app = typer.Typer(
     name="ledger",
@@ -44,6 +44,7 @@ append.register(app)
 app.add_typer(read.app)
 app.add_typer(chart.app)
 app.add_typer(timeline.app)
+app.add_typer(schedule.app)
 
 
 def run(argv: list[str]) -> int:

@@ -36,7 +36,9 @@ def _kind(annotation: Any) -> str:
         kinds = [_kind(a) for a in typing.get_args(annotation) if a is not type(None)]
         return kinds[0] if kinds else "str"
     if origin is list:
-        return "list"
+        (item,) = typing.get_args(annotation) or (str,)
+        # A list of objects (a schedule's lines) is typed as JSON, like an object.
+        return "dict" if isinstance(item, type) and hasattr(item, "model_fields") else "list"
     if origin is dict or annotation is dict:
         return "dict"
     if annotation is int:
@@ -184,7 +186,9 @@ def example(type_name: str) -> str:
             for part, text in value.items():
                 words += [f"--source-{part.replace('_', '-')}", str(text)]
             continue
-        if isinstance(value, list):
+        if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            value = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, list):
             value = ",".join(str(v) for v in value)
         elif isinstance(value, dict):
             value = json.dumps(value)

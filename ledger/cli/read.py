@@ -17,7 +17,8 @@ MEASURE_COLUMNS = ("measure", "imposer", "status", "rate", "partners", "except_p
 NEGOTIATION_COLUMNS = ("track", "parties", "status", "rounds_held", "last_round", "next_round", "proposals",
                        "summits")
 HISTORY_COLUMNS = ("position", "date", "type", "subject", "recorded_at", "recorded_by", "source", "status")
-RATE_COLUMNS = ("measure", "basis", "status", "rate", "listed_rate", "reason")
+RATE_COLUMNS = ("measure", "basis", "status", "rate", "listed_rate", "line", "text", "reason")
+SCHEDULE_COLUMNS = ("schedule", "imposer", "basis", "effective_on", "lines", "revision", "title")
 
 
 def _negotiation_rows(negotiations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -64,9 +65,12 @@ def _state_tables(state: Any) -> list[Any]:
     from ledger.cli.output import table
 
     known = f", as known at {state.known_at}" if state.known_at else ""
-    return [table(f"Measures as of {state.as_of}{known}", state.rows(), MEASURE_COLUMNS),
-            table(f"Negotiations as of {state.as_of}", _negotiation_rows(state.negotiation_rows()),
-                  NEGOTIATION_COLUMNS)]
+    out = [table(f"Measures as of {state.as_of}{known}", state.rows(), MEASURE_COLUMNS),
+           table(f"Negotiations as of {state.as_of}", _negotiation_rows(state.negotiation_rows()),
+                 NEGOTIATION_COLUMNS)]
+    if state.schedules:
+        out.append(table(f"Tariff schedules in force on {state.as_of}", state.schedule_rows(), SCHEDULE_COLUMNS))
+    return out
 
 
 @app.command()
@@ -104,10 +108,14 @@ def _rate_tables(rate: Any) -> list[Any]:
     data = rate.to_json()
     head = Text(f"{data['partner']} {data['product']} under {data['imposer'] or '(no imposer)'} on {data['as_of']}: ")
     head.append(f"{data['rate']}%", style="bold")
-    out = [head, table("Applied", data["components"], ("measure", "basis", "listed_rate", "rate", "reduced_by"),
-                       ("measure", "basis", "listed rate", "adds", "inclusive of"))]
+    columns: tuple[str, ...] = ("measure", "basis", "listed_rate", "rate", "reduced_by")
+    headers: tuple[str, ...] = ("measure", "basis", "listed rate", "adds", "inclusive of")
+    if any("line" in c for c in data["components"]):
+        columns, headers = (*columns, "line", "text"), (*headers, "line", "duty as printed")
+    out = [head, table("Applied", data["components"], columns, headers)]
     if data["excluded"]:
         out.append(table("Excluded", data["excluded"], ("measure", "basis", "reason")))
+    out.extend(Text(f"warning: {w}") for w in data["warnings"])
     return out
 
 

@@ -31,11 +31,14 @@ from projections.readmodel.tables import (
     ledger_meta,
     measure_intervals,
     measure_scope,
+    schedule_heads,
+    schedule_lines,
     summit_tracks,
     track_pairs,
     track_parties,
 )
-from projections.shapes import view_from_json
+from projections.schedules import LineView, ScheduleHead
+from projections.shapes import head_from_json, line_from_row, view_from_json
 from projections.views import MeasureView
 
 if TYPE_CHECKING:
@@ -190,6 +193,72 @@ def interval_starts(conn: Connection, imposer: str | None, partner: str, product
                                                    mi.valid_from <= end.isoformat())
     return sorted(dt.date.fromisoformat(v) for v in conn.execute(_narrowed(query, imposer, partner, product))
                   .scalars())
+
+
+# -- schedules ----------------------------------------------------------------------------------
+
+
+def schedule_heads_of(conn: Connection, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
+    """The heads of every schedule (of ``imposer``, or the one ``slug``): supersession is decided over these."""
+    sh = schedule_heads.c
+    query = select(sh.head)
+    if imposer is not None:
+        query = query.where(sh.imposer == imposer)
+    if slug is not None:
+        query = query.where(sh.schedule == slug)
+    return [head_from_json(json.loads(h)) for h in conn.execute(query).scalars()]
+
+
+def _line_columns() -> list[Any]:
+    sl = schedule_lines.c
+    return [sl.schedule, sl.product, sl.rate, sl.text, sl.specific, sl.preferential]
+
+
+def schedule_lines_on(conn: Connection, slugs: Sequence[str], day: dt.date,
+                      products: Sequence[str] | None = None) -> dict[str, list[LineView]]:
+    """Lines of the schedules ``slugs`` that hold on ``day`` (only those with a prefix in ``products``, if given)."""
+    iso = day.isoformat()
+    sl = schedule_lines.c
+    out: dict[str, list[LineView]] = {}
+    for part in in_chunks(slugs):
+        query = select(*_line_columns()).where(sl.schedule.in_(part), sl.valid_from <= iso, sl.valid_to > iso)
+        if products is not None:
+            query = query.where(sl.product.in_(products))
+        for row in conn.execute(query.order_by(sl.schedule, sl.product)):
+            out.setdefault(row.schedule, []).append(
+                line_from_row(row.product, row.rate, row.text, row.specific, row.preferential))
+    return out
+
+
+def schedule_line_counts(conn: Connection, slugs: Sequence[str], day: dt.date) -> dict[str, int]:
+    """How many lines each schedule holds on ``day``."""
+    from sqlalchemy import func
+
+    iso = day.isoformat()
+    sl = schedule_lines.c
+    out: dict[str, int] = {}
+    for part in in_chunks(slugs):
+        query = (select(sl.schedule, func.count()).where(sl.schedule.in_(part), sl.valid_from <= iso,
+                                                          sl.valid_to > iso).group_by(sl.schedule))
+        out.update({slug: int(n) for slug, n in conn.execute(query)})
+    return out
+
+
+def schedule_change_days(conn: Connection, imposer: str | None, product: str, start: dt.date,
+                         end: dt.date) -> list[dt.date]:
+    """Days in ``(start, end]`` on which a schedule of ``imposer`` starts or a line for ``product`` changes."""
+    sh, sl = schedule_heads.c, schedule_lines.c
+    lo, hi = start.isoformat(), end.isoformat()
+    heads = select(sh.effective_on).where(sh.effective_on > lo, sh.effective_on <= hi)
+    starts = select(sl.valid_from).where(sl.product.in_(hs_prefixes(product)), sl.valid_from > lo, sl.valid_from <= hi)
+    ends = select(sl.valid_to).where(sl.product.in_(hs_prefixes(product)), sl.valid_to > lo, sl.valid_to <= hi)
+    if imposer is not None:
+        heads, starts, ends = (q.where(c == imposer) for q, c in ((heads, sh.imposer), (starts, sl.imposer),
+                                                                  (ends, sl.imposer)))
+    days: set[str] = set()
+    for query in (heads, starts, ends):
+        days.update(conn.execute(query).scalars())
+    return sorted(dt.date.fromisoformat(d) for d in days)
 
 
 # -- negotiations -------------------------------------------------------------------------------

@@ -45,13 +45,16 @@ from projections.readmodel.tables import (
     OPEN_END,
     measure_intervals,
     measure_scope,
+    schedule_heads,
+    schedule_lines,
     subjects,
     summit_tracks,
     track_pairs,
     track_parties,
 )
 from projections.recorded import Recorded
-from projections.shapes import measure_json
+from projections.schedules import LineInterval, ScheduleHead, line_intervals, schedule_head
+from projections.shapes import head_json, line_json, measure_json
 
 Subject = tuple[str, str]
 Row = dict[str, Any]
@@ -90,6 +93,16 @@ class Folded:
         """A measure's states over valid time (computed once for all the models that need it)."""
         return measure_timeline(self.live)
 
+    @cached_property
+    def head(self) -> ScheduleHead | None:
+        """A schedule's head (None once its publication is retracted)."""
+        return schedule_head(self.live)
+
+    @cached_property
+    def lines(self) -> dict[str, list[LineInterval]]:
+        """A schedule's lines over its own valid time, by product."""
+        return line_intervals(self.live)
+
 
 # -- the rules: a subject's events -> its rows ------------------------------------------------------
 
@@ -114,6 +127,26 @@ def scope_rows(f: Folded) -> list[Row]:
     named |= {("h", v) for iv in f.timeline for v in iv.view.terms.products}
     imposer = f.timeline[0].view.imposer
     return [{"measure": f.slug, "imposer": imposer, "axis": a, "value": v} for a, v in sorted(named)]
+
+
+def schedule_head_rows(f: Folded) -> list[Row]:
+    """``schedule_heads``: the schedule's imposer, basis, start and partners (one row, none once retracted)."""
+    h = f.head
+    if h is None:
+        return []
+    return [{"schedule": f.slug, "imposer": h.imposer, "basis": h.basis, "effective_on": h.effective_on.isoformat(),
+             "position": h.position, "head": dumps(head_json(h))}]
+
+
+def schedule_line_rows(f: Folded) -> list[Row]:
+    """``schedule_lines``: each line of the schedule over ``[valid_from, valid_to)`` of its own events."""
+    h = f.head
+    if h is None:
+        return []
+    return [{"schedule": f.slug, "imposer": h.imposer, "basis": h.basis, "product": product,
+             "valid_from": iv.valid_from.isoformat(), "valid_to": iv.valid_to.isoformat() if iv.valid_to else OPEN_END,
+             **line_json(iv.line)}
+            for product, ivs in sorted(f.lines.items()) for iv in ivs]
 
 
 def _opened(f: Folded) -> TalksOpened | None:
@@ -237,6 +270,8 @@ READ_MODELS: tuple[ReadModel, ...] = (
     _per_subject(track_parties, "track", party_rows, "track", "party"),
     _per_subject(track_pairs, "track", pair_rows, "track", "party", "other"),
     _per_subject(summit_tracks, "summit", summit_rows, "summit", "track"),
+    _per_subject(schedule_heads, "schedule", schedule_head_rows, "schedule"),
+    _per_subject(schedule_lines, "schedule", schedule_line_rows, "schedule", "product", "valid_from"),
     # A proposal's row sorts inside its track's: "t/p" as "t p" (slugs are [a-z0-9-], all after a space).
     ReadModel(subjects, KINDS, subject_rows, ("kind", "slug"),
               f"{kind_rank('kind', WITHIN)}, replace(slug, '/', ' '){{c}}, kind{{c}}", _subject_owner,

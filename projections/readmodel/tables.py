@@ -10,6 +10,9 @@
 ``measure_scope``  every partner and HS prefix each measure has named, for candidate lookups.
 ``track_parties``, ``track_pairs``, ``summit_tracks``  which tracks a country is party to (and with
                    whom), which summits name a track.
+``schedule_heads``  one row per tariff schedule: imposer, basis, effective date, partners;
+                   which schedule is in force on a date is decided over these rows.
+``schedule_lines`` each schedule's lines over its own valid time, ``[valid_from, valid_to)``.
 ``subjects``       measures, tracks, summits and proposals the ledger has ever introduced
                    (a retracted opener stays introduced): what append checks consult.
 ``ledger_meta``    key/value: schema version and the position the read models reflect.
@@ -119,6 +122,38 @@ summit_tracks = Table(
     Index("ix_summit_tracks_summit", "summit"),
 )
 
+# One row per schedule (its live publication): the rows "which schedule is in force" is decided over.
+schedule_heads = Table(
+    "schedule_heads",
+    metadata,
+    Column("schedule", String(100), nullable=False),
+    Column("imposer", String(2), nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("effective_on", String(10), nullable=False),
+    Column("position", Position, nullable=False),
+    Column("head", Text, nullable=False),
+    Index("ix_schedule_heads_imposer", "imposer", "effective_on"),
+    Index("ix_schedule_heads_schedule", "schedule"),
+)
+
+# Each schedule's lines over its own valid time (supersession by a newer schedule is decided at query
+# time, over schedule_heads: see projections/schedules.py). rate is the ad-valorem percent as text, or NULL.
+schedule_lines = Table(
+    "schedule_lines",
+    metadata,
+    Column("schedule", String(100), nullable=False),
+    Column("imposer", String(2), nullable=False),
+    Column("basis", Text, nullable=False),
+    Column("product", String(10), nullable=False),
+    Column("valid_from", String(10), nullable=False),
+    Column("valid_to", String(10), nullable=False),
+    Column("rate", String(40)),
+    Column("text", Text, nullable=False),
+    Column("specific", Integer, nullable=False),
+    Column("preferential", Text),
+    Index("ix_schedule_lines_lookup", "schedule", "product", "valid_from"),
+)
+
 subjects = Table(
     "subjects",
     metadata,
@@ -138,4 +173,4 @@ ledger_meta = Table(
 #: The keys ``ledger_meta`` holds; ``verify`` refuses any other (answers depend on both).
 META_KEYS = ("position", "schema_version")
 # Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"

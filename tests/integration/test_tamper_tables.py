@@ -21,7 +21,9 @@ from tests.conftest import SAMPLE, Cli
 from tests.integration.test_tamper import tamper
 
 LOG = "ledger_events"  # the eventsourcing library's table, outside the read models' metadata
-EVENTS = sum(1 for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip())
+# The sample, then one schedule.published (the HTS excerpt), so the schedule tables have rows to tamper with.
+HTS = SAMPLE.parent.parent / "tests" / "data" / "hts-json-excerpt.json"
+EVENTS = sum(1 for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()) + 1
 # `{one}` picks one row of the table being tampered with (SQLite's rowid, PostgreSQL's ctid).
 CASES: dict[str, dict[str, str]] = {
     LOG: {
@@ -77,6 +79,18 @@ CASES: dict[str, dict[str, str]] = {
         "edit": "UPDATE summit_tracks SET track = 'zz-track' WHERE {one}",
         "insert": "INSERT INTO summit_tracks (summit, track) VALUES ('ishiba-trump-2025-02-07', 'us-jp-tariffs')",
     },
+    "schedule_heads": {
+        "delete": "DELETE FROM schedule_heads",
+        "edit": "UPDATE schedule_heads SET effective_on = '2024-01-01' WHERE {one}",
+        "insert": "INSERT INTO schedule_heads SELECT 'us-hts-ghost', imposer, basis, effective_on, position, head "
+                  "FROM schedule_heads WHERE {one}",
+    },
+    "schedule_lines": {
+        "delete": "DELETE FROM schedule_lines WHERE {one}",
+        "edit": "UPDATE schedule_lines SET rate = '0' WHERE product = '8704210100'",
+        "insert": "INSERT INTO schedule_lines SELECT schedule, imposer, basis, '9503', valid_from, valid_to, rate, "
+                  "text, specific, preferential FROM schedule_lines WHERE {one}",
+    },
     "subjects": {
         # The issue's cases: the append checks read this table.
         "delete": "DELETE FROM subjects WHERE kind = 'measure' AND slug = 'us-232-autos'",
@@ -106,6 +120,9 @@ def test_every_table_has_tamper_cases() -> None:
 def sample(store: Ledger) -> Cli:
     cli = Cli(store.url)
     run = cli("append", "--file", str(SAMPLE))
+    assert run.exit_code == 0, run.stderr
+    run = cli("schedule", "import", str(HTS), "--imposer", "US", "--schedule", "us-hts-2025", "--effective-on",
+              "2025-01-01", "--source-title", "USITC HTS excerpt")
     assert run.exit_code == 0, run.stderr
     assert cli("verify").exit_code == 0
     return cli

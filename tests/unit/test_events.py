@@ -75,6 +75,15 @@ EXAMPLES: list[dict[str, Any]] = [
      "venue": "Kananaskis", "tracks": ["us-jp-tariffs"], "leaders": ["Shigeru Ishiba", "Donald Trump"]},
     {"type": "summit.held", "date": "2025-06-16", "source": SRC, "id": _id(16), "recorded_by": "ana",
      "summit": "g7-2025", "outcome": "no deal"},
+    {"type": "schedule.published", "date": "2024-12-20", "source": SRC, "id": _id(19), "recorded_by": "ana",
+     "schedule": "us-hts-2025", "imposer": "US", "basis": "MFN", "partners": ["*"], "except_partners": ["CU", "KP"],
+     "effective_on": "2025-01-01", "title": "HTS 2025", "revision": "Basic Edition",
+     "lines": [{"product": "87032301", "rate": 2.5, "text": "2.5%", "specific": False},
+               {"product": "04022150", "text": "$1.092/kg", "specific": True,
+                "preferential": [{"program": "AU,JO", "text": "Free"}, {"program": "KR", "text": "$0.546/kg"}]}]},
+    {"type": "schedule.amended", "date": "2025-06-30", "source": SRC, "id": _id(20), "recorded_by": "ana",
+     "schedule": "us-hts-2025", "effective_on": "2025-07-01", "revision": "Revision 17",
+     "lines": [{"product": "870421", "rate": 25, "text": "25%", "specific": False}], "removed": ["04022150"]},
     {"type": "ledger.corrected", "date": "2025-11-02", "source": SRC, "id": _id(17), "recorded_by": "ana",
      "target": _id(1), "fields": {"rate": 25, "date": "2025-04-03"}, "reason": "misread the annex"},
     {"type": "ledger.retracted", "date": "2025-11-03", "source": SRC, "id": _id(18), "recorded_by": "ana",
@@ -130,7 +139,8 @@ def test_every_envelope_subclass_with_a_literal_type_is_registered() -> None:
 
 
 def test_each_subject_has_exactly_one_opener() -> None:
-    assert OPENERS == {"measure": "measure.announced", "track": "talks.opened", "summit": "summit.scheduled"}
+    assert OPENERS == {"measure": "measure.announced", "track": "talks.opened", "summit": "summit.scheduled",
+                       "schedule": "schedule.published"}
 
 
 def test_a_source_string_is_shorthand_for_a_title() -> None:

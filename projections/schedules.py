@@ -1,0 +1,205 @@
+"""Tariff schedules over valid time: which schedule is in force, and a product's line in it.
+
+Pure functions over (already corrected) events; docs/spec.md §4.4 rules:
+
+- a schedule's lines are those of its ``schedule.published`` from its ``effective_on``;
+  each ``schedule.amended`` replaces, adds or removes lines from its own effective date
+  (amendments in order of effective date, then record order; one dated before the
+  schedule takes effect counts from the schedule's start);
+- of an imposer's schedules of one basis, the one in force on D is the one with the latest
+  ``effective_on`` on or before D (on a tie, the one published last): a newer schedule
+  supersedes an older one from its effective date, whatever lines either holds;
+- a product's line is the one whose HS prefix is the longest that begins its code.
+
+**Where supersession is decided.** Each schedule's rows depend only on its own events:
+:func:`line_intervals` gives its lines as ``[valid_from, valid_to)`` intervals and
+:func:`schedule_head` its imposer, basis and start. Which schedule counts on D depends
+on the *other* schedules of the same imposer and basis, so it is decided at query time
+(:func:`in_force`), over the heads — a handful of rows. Storing supersession in the line
+rows would make one import rewrite another schedule's 30,000 rows, and a correction of
+one schedule's date refold all of its neighbours; this way a subject's rows are its own,
+as for every other read model, and ``verify`` checks them subject by subject.
+
+Worked example (US, MFN)::
+
+    us-hts-2024  published, effective 2024-01-01: 8703 2.5%, 870421 25%
+    us-hts-2025  published, effective 2025-01-01: 87032301 2.5%
+    us-hts-2025  amended,   effective 2025-07-01: 870421 25% added
+
+    in force on 2024-06-01: us-hts-2024 -> 870421... matches 870421 (25%)
+    in force on 2025-03-01: us-hts-2025 -> 870421... matches nothing (no line: a warning)
+    in force on 2025-08-01: us-hts-2025 -> 870421... matches 870421 (25%)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from events.codes import ALL
+
+if TYPE_CHECKING:  # the read path builds these values from rows, without the event models
+    from events.schedule import ScheduleAmended, SchedulePublished
+    from projections.recorded import Recorded
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    """One product's duty in a schedule: ``rate`` the ad-valorem part (None: none), ``text`` as printed."""
+
+    product: str
+    rate: Decimal | None
+    text: str
+    specific: bool
+    preferential: tuple[tuple[str, str], ...] = ()  # (program symbols, rate text)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleHead:
+    """What a schedule is, apart from its lines; ``position`` is its publication's place in the log."""
+
+    schedule: str
+    imposer: str
+    basis: str
+    partners: tuple[str, ...]
+    except_partners: tuple[str, ...]
+    effective_on: dt.date
+    position: int
+    title: str | None = None
+    revision: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineInterval:
+    """``line`` holds on every valid date in ``[valid_from, valid_to)``; ``valid_to`` None is open."""
+
+    valid_from: dt.date
+    valid_to: dt.date | None
+    line: LineView
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleMatch:
+    """The line of a schedule in force that a product falls under (``line.product`` the prefix matched)."""
+
+    head: ScheduleHead
+    line: LineView
+
+
+def _line(value: object) -> LineView:
+    prefs = tuple((p.program, p.text) for p in getattr(value, "preferential", None) or ())
+    return LineView(value.product, value.rate, value.text, value.specific, prefs)  # type: ignore[attr-defined]
+
+
+def _published(events: Sequence[Recorded]) -> tuple[int, SchedulePublished] | None:
+    from events.schedule import SchedulePublished
+
+    return next(((r.position, r.event) for r in events if isinstance(r.event, SchedulePublished)), None)
+
+
+def schedule_head(events: Sequence[Recorded]) -> ScheduleHead | None:
+    """The schedule's head from its (live) publication; None once that is retracted."""
+    found = _published(events)
+    if found is None:
+        return None
+    position, ev = found
+    return ScheduleHead(ev.schedule, ev.imposer, ev.basis, tuple(ev.partners), tuple(ev.except_partners or ()),
+                        ev.effective_on, position, ev.title, ev.revision)
+
+
+def line_intervals(events: Sequence[Recorded]) -> dict[str, list[LineInterval]]:
+    """Each product's lines over valid time, from the schedule's own events (product → intervals)."""
+    from events.schedule import ScheduleAmended  # noqa: F811  (at run time; the hint above is for mypy)
+
+    found = _published(events)
+    if found is None:
+        return {}
+    start = found[1].effective_on
+    # product -> [(day, line or None)], in the order the changes apply.
+    changes: dict[str, list[tuple[dt.date, LineView | None]]] = {}
+    for value in found[1].lines:
+        changes[value.product] = [(start, _line(value))]
+    amendments: list[tuple[dt.date, int, ScheduleAmended]] = sorted(
+        ((r.event.effective, r.position, r.event) for r in events if isinstance(r.event, ScheduleAmended)),
+        key=lambda a: (a[0], a[1]))
+    for effective, _, amd in amendments:
+        day = max(effective, start)
+        for value in amd.lines or ():
+            changes.setdefault(value.product, []).append((day, _line(value)))
+        for product in amd.removed or ():
+            changes.setdefault(product, []).append((day, None))
+    out: dict[str, list[LineInterval]] = {}
+    for product, steps in changes.items():
+        intervals: list[LineInterval] = []
+        current: LineView | None = None
+        for i, (day, line) in enumerate(steps):
+            if i + 1 < len(steps) and steps[i + 1][0] == day:
+                continue  # a later change on the same day wins
+            if line == current:
+                continue
+            if intervals and intervals[-1].valid_to is None:
+                intervals[-1] = LineInterval(intervals[-1].valid_from, day, intervals[-1].line)
+            if line is not None:
+                intervals.append(LineInterval(day, None, line))
+            current = line
+        if intervals:
+            out[product] = intervals
+    return out
+
+
+def lines_on(intervals: Mapping[str, Sequence[LineInterval]], day: dt.date) -> list[LineView]:
+    """The lines that hold on ``day``."""
+    return [iv.line for ivs in intervals.values() for iv in ivs
+            if iv.valid_from <= day and (iv.valid_to is None or day < iv.valid_to)]
+
+
+def in_force(heads: Iterable[ScheduleHead], day: dt.date, imposer: str | None = None) -> list[ScheduleHead]:
+    """Per imposer and basis, the schedule with the latest ``effective_on`` on or before ``day``."""
+    best: dict[tuple[str, str], ScheduleHead] = {}
+    for head in heads:
+        if head.effective_on > day or (imposer is not None and head.imposer != imposer):
+            continue
+        key = (head.imposer, head.basis)
+        if key not in best or (head.effective_on, head.position) > (best[key].effective_on, best[key].position):
+            best[key] = head
+    return sorted(best.values(), key=lambda h: (h.imposer, h.basis, h.schedule))
+
+
+def covers_partner(head: ScheduleHead, partner: str) -> bool:
+    return (partner in head.partners or ALL in head.partners) and partner not in head.except_partners
+
+
+def longest_line(lines: Iterable[LineView], product: str) -> LineView | None:
+    """The line whose prefix is the longest that begins ``product``."""
+    best: LineView | None = None
+    for line in lines:
+        if product.startswith(line.product) and (best is None or len(line.product) > len(best.product)):
+            best = line
+    return best
+
+
+def matches(heads: Iterable[ScheduleHead], lines: Mapping[str, Iterable[LineView]], day: dt.date, imposer: str,
+            partner: str, product: str) -> tuple[list[ScheduleMatch], bool]:
+    """The lines the pair falls under on ``day``, one per schedule in force; and whether any schedule
+    of the imposer is in force for the partner at all.
+
+    ``lines`` maps a schedule slug to (at least) its lines on ``day`` whose prefixes begin ``product``.
+    """
+    found: list[ScheduleMatch] = []
+    any_schedule = False
+    for head in in_force(heads, day, imposer):
+        if not covers_partner(head, partner):
+            continue
+        any_schedule = True
+        line = longest_line(lines.get(head.schedule, ()), product)
+        if line is not None:
+            found.append(ScheduleMatch(head, line))
+    return found, any_schedule
+
+
+def prefixes(product: str) -> list[str]:
+    """Every HS prefix (2+ digits) that could be a line for ``product``."""
+    return [product[:n] for n in range(2, len(product) + 1)]
