@@ -217,3 +217,35 @@ def test_spread_labels_never_overlap_and_keep_their_order(targets: list[float], 
 def test_spread_leaves_labels_that_fit_where_they_are() -> None:
     assert spread([10.0, 50.0, 90.0], [4.0, 4.0, 4.0], 0, 100) == [10.0, 50.0, 90.0]
 
+
+
+def test_a_tariff_schedule_is_a_band_of_its_own_at_the_bottom(tmp_path: Path) -> None:
+    """The MFN line of an imported schedule is drawn like an MFN measure: the bottom band, under its slug."""
+    cli = Cli(f"sqlite:///{tmp_path / 'ledger.db'}")
+    assert cli("init").exit_code == 0
+    assert cli("append", "--file", str(SAMPLE)).exit_code == 0
+    hts = Path(__file__).resolve().parents[1] / "data" / "hts-json-excerpt.json"
+    run = cli("schedule", "import", str(hts), "--imposer", "US", "--schedule", "us-hts-test",
+              "--effective-on", "2025-01-01", "--source-title", "HTS excerpt", "--format", "hts-json")
+    assert run.exit_code == 0, run.stderr
+    out = tmp_path / "trucks.svg"
+    run = chart(cli, out, "--imposer", "US", "--format", "json", product="8704210100")
+    assert run.exit_code == 0, run.stderr
+    steps = run.json()["steps"]
+    assert [s["rate"] for s in steps] == [25, 50, 25]
+    for step in steps:
+        mfn = next(c for c in step["components"] if c["measure"] == "us-hts-test")
+        assert (mfn["basis"], mfn["rate"]) == ("MFN", 25)
+    texts = "".join("".join(t.itertext()) for t in ET.fromstring(out.read_bytes()).iter(
+        "{http://www.w3.org/2000/svg}text"))
+    assert "us-hts-test (MFN)" in texts
+    assert layers_of(steps)[0] == "us-hts-test"
+
+
+def layers_of(steps: list[dict[str, Any]]) -> list[str]:
+    """The bands' order, bottom first, as the chart stacks them (MFN at the bottom)."""
+    parts = [tuple(Component(c["measure"], c["basis"], Decimal(str(c["rate"])), Decimal(str(c["listed_rate"])))
+                   for c in s["components"]) for s in steps]
+    answers = [(D(s["from"]), "US", RateAnswer(Decimal(str(s["rate"])), list(p))) for s, p in zip(steps, parts,
+                                                                                                  strict=True)]
+    return [layer.measure for layer in layers(rate_steps(answers, D(steps[-1]["to"])))]
