@@ -75,3 +75,11 @@ def test_store_accepts_a_generated_ledger(store: Ledger) -> None:
     result = store.append(list(enumerate(events, start=1)), author="tester")
     assert result.appended == 300
     assert store.append(list(enumerate(events, start=1)), author="tester").duplicates == 300
+
+
+def test_the_schedule_import_benchmark_runs_its_three_imports() -> None:
+    from benchmarks.schedules import generate_hts_rows, import_times
+
+    times = import_times(generate_hts_rows(400))
+    assert list(times) == ["first revision", "second revision", "again"]
+    assert all(seconds > 0 for seconds in times.values())
