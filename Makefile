@@ -19,7 +19,7 @@ demo: $(STAMP)
 	@$(BIN)/ledger --db $(DEMO_DB) init
 	@$(BIN)/ledger --db $(DEMO_DB) append --file examples/us-japan-2025.jsonl
 	@$(BIN)/ledger --db $(DEMO_DB) state --as-of 2025-06-01 --partner JP
-	@$(BIN)/ledger --db $(DEMO_DB) rate JP 870323 --as-of 2025-06-01 --imposer US
+	@$(BIN)/ledger --db $(DEMO_DB) rate JP 87032301 --as-of 2025-06-01 --imposer US
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
