@@ -22,7 +22,7 @@ from tests.scenario import ev
 
 EMPTY = f"{'0' * 64} 0"
 DAYS = ("2025-04-05", "2025-06-01", "2025-08-07", "2025-12-31")
-PAIRS = (("JP", "870323"), ("JP", "9503"), ("CN", "7208"))
+PAIRS = (("JP", "87032301"), ("JP", "9503"), ("CN", "7208"))
 # the sample's events and the one correction fill() records
 STORED = sum(1 for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()) + 1
 
@@ -107,9 +107,9 @@ def test_a_restored_backup_has_the_same_digest_export_and_known_at_answers(sourc
     assert copy("export", "--full").stdout == backup
     assert copy("export").stdout == source("export").stdout
     assert answers(copy, moments) == answers(source, moments)
-    before = copy("rate", "JP", "870323", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json",
+    before = copy("rate", "JP", "87032301", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json",
                   "--known-at", sample_at).json()["rate"]
-    after = copy("rate", "JP", "870323", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json").json()["rate"]
+    after = copy("rate", "JP", "87032301", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json").json()["rate"]
     assert (before, after) == (27.5, 29.5)  # the correction matters, and only from when it was recorded
     verified = copy("verify")
     assert verified.exit_code == 0, verified.stderr
