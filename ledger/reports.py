@@ -201,11 +201,17 @@ def stack(src: Source, day: dt.date, partner: str, product: str,
           imposer: str | None) -> tuple[str | None, RateAnswer]:
     """The imposer and the stacked rate on ``day`` (schedules included); several candidate imposers are bad input."""
     views = src.measures(day, imposer, partner, product)
+    found: dict[str, list[ScheduleMatch]] = {}
+    if imposer is None:  # an imposer whose schedule has a line for the product names the pair too
+        for candidate in sorted({h.imposer for h in in_force(src.schedule_heads(None), day)}):
+            found[candidate] = schedule_matches(src, day, candidate, partner, product)
     try:
-        chosen = pick_imposer(views, partner, product, imposer)
+        chosen = pick_imposer(views, partner, product, imposer, [i for i, lines in found.items() if lines])
     except LookupError as exc:
         raise AmbiguousImposer(exc.args[0]) from None
-    lines = schedule_matches(src, day, chosen, partner, product) if chosen else []
+    if chosen is None:
+        return rate_from_views(views, partner, product, chosen, [], day)
+    lines = found[chosen] if chosen in found else schedule_matches(src, day, chosen, partner, product)
     return rate_from_views(views, partner, product, chosen, lines, day)
 
 

@@ -175,14 +175,17 @@ def imposers_naming(views: Iterable[MeasureView]) -> list[str]:
     return sorted({v.imposer for v in views})
 
 
-def pick_imposer(views: Sequence[MeasureView], partner: str, product: str, imposer: str | None) -> str | None:
+def pick_imposer(views: Sequence[MeasureView], partner: str, product: str, imposer: str | None,
+                 scheduled: Iterable[str] = ()) -> str | None:
     """The imposer given, else the only one whose measures name the pair (None when none does).
 
-    Schedules do not choose: an MFN schedule covers every pair. Raises ``LookupError`` listing
-    the candidates when several imposers name the pair.
+    A schedule joins the stacking rule like a measure of its basis, so it names the pair too where
+    it has a line for the product: ``scheduled`` are the imposers with such a line in force for the
+    partner. Raises ``LookupError`` listing the candidates when several imposers name the pair.
     """
     if imposer is None:
-        candidates = imposers_naming(v for v in views if v.status != "revoked" and names_scope(v, partner, product))
+        named = imposers_naming(v for v in views if v.status != "revoked" and names_scope(v, partner, product))
+        candidates = sorted({*named, *scheduled})
         if len(candidates) > 1:
             raise LookupError(candidates)
         imposer = candidates[0] if candidates else None

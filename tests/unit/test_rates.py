@@ -246,3 +246,12 @@ def test_components_sum_to_the_rate_and_every_named_measure_is_explained(
     explained = [c.measure for c in answer.components] + [e.measure for e in answer.excluded]
     assert len(explained) == len(set(explained)), "a measure is either applied or excluded, once"
     assert all(e.reason for e in answer.excluded)
+
+
+def test_an_imposer_whose_schedule_has_a_line_for_the_product_names_the_pair() -> None:
+    from projections.rates import pick_imposer
+
+    assert pick_imposer([], "JP", "87032301", None, ["US"]) == "US"
+    assert pick_imposer([], "JP", "87032301", "EU", ["US"]) == "EU"  # an imposer given is never second-guessed
+    with pytest.raises(LookupError):
+        pick_imposer([], "JP", "87032301", None, ["EU", "US"])
