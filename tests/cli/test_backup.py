@@ -107,9 +107,10 @@ def test_a_restored_backup_has_the_same_digest_export_and_known_at_answers(sourc
     assert copy("export", "--full").stdout == backup
     assert copy("export").stdout == source("export").stdout
     assert answers(copy, moments) == answers(source, moments)
-    before = copy("rate", "JP", "870323", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json",
+    before = copy("rate", "JP", "87032301", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json",
                   "--known-at", sample_at).json()["rate"]
-    after = copy("rate", "JP", "870323", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json").json()["rate"]
+    after = copy("rate", "JP", "87032301", "--as-of", "2025-06-01", "--imposer", "US",
+                 "--format", "json").json()["rate"]
     assert (before, after) == (27.5, 29.5)  # the correction matters, and only from when it was recorded
     verified = copy("verify")
     assert verified.exit_code == 0, verified.stderr

@@ -38,8 +38,11 @@ def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     next(urls, None)  # lets the PostgreSQL generator drop its schema
 
 
-def chart(cli: Cli, out: Path, *extra: str, product: str = "870323") -> Any:
-    return cli("chart", "JP", product, "--from", "2025-01-01", "--to", "2025-12-31", "--output", str(out), *extra)
+def chart(cli: Cli, out: Path, *extra: str, product: str = "87032301") -> Any:
+    # 87032301: the sample schedule's line for these cars; --imposer US consults the schedule before
+    # any measure names the pair (26 March)
+    return cli("chart", "JP", product, "--from", "2025-01-01", "--to", "2025-12-31", "--imposer", "US", "--output",
+               str(out), *extra)
 
 
 class TestFiles:
@@ -57,7 +60,7 @@ class TestFiles:
         root = ET.fromstring(out.read_bytes())
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
-        assert "United States (US) tariff on HS 870323 from Japan (JP)" in texts
+        assert "United States (US) tariff on HS 87032301 from Japan (JP)" in texts
         assert "% ad valorem" in texts
 
     def test_html_is_a_self_contained_page_with_the_svg_and_the_numbers(self, sample: Cli, tmp_path: Path) -> None:
@@ -81,7 +84,7 @@ class TestNumbers:
         assert [(s["from"], s["to"], s["rate"]) for s in data["steps"]] == [
             ("2025-01-01", "2025-04-02", 2.5), ("2025-04-03", "2025-09-15", 27.5), ("2025-09-16", "2025-12-31", 15)]
         last = {c["measure"]: c for c in data["steps"][-1]["components"]}
-        assert last["us-jp-autos-15"]["rate"] == 12.5 and last["us-jp-autos-15"]["reduced_by"] == ["us-mfn-8703"]
+        assert last["us-jp-autos-15"]["rate"] == 12.5 and last["us-jp-autos-15"]["reduced_by"] == ["us-hts-2025"]
         assert data["imposer"] == "US"
 
     def test_the_milestones_are_the_rounds_agreements_and_summits_of_the_talks(self, sample: Cli,
@@ -109,9 +112,9 @@ class TestNumbers:
 
     def test_the_table_names_the_components_of_each_step(self, sample: Cli, tmp_path: Path) -> None:
         run = chart(sample, tmp_path / "c.png")
-        assert "us-232-autos +25; us-mfn-8703 +2.5" in run.stdout
+        assert "us-232-autos +25; us-hts-2025 +2.5" in run.stdout
 
-    @pytest.mark.parametrize("product", ["870323", "9503", "7208"])
+    @pytest.mark.parametrize("product", ["87032301", "9503", "7208"])
     def test_the_replay_path_draws_the_same_series_as_the_read_models(self, sample: Cli, tmp_path: Path,
                                                                       product: str) -> None:
         now = chart(sample, tmp_path / "now.svg", "--format", "json", product=product).json()
