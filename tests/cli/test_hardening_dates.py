@@ -77,7 +77,7 @@ def test_the_largest_accepted_date_stops_before_the_open_end_marker() -> None:
 
 
 def _rate(cli: Cli, *args: str) -> dict[str, Any]:
-    run = cli("rate", "JP", "870323", *args, "--format", "json")
+    run = cli("rate", "JP", "87032301", *args, "--format", "json")  # the schedule's car line
     assert run.exit_code == 0, run.stderr
     return run.json()  # type: ignore[no-any-return]
 
@@ -88,7 +88,9 @@ def test_the_sample_on_the_largest_date_answers_like_a_replay(sample: Cli) -> No
     assert indexed["components"] == replayed["components"]
     state = sample("state", "--as-of", MAX, "--format", "json").json()
     replay = sample("state", "--as-of", MAX, "--known-at", MAX, "--format", "json").json()
-    assert len(state["measures"]) == len(replay["measures"]) == 10
+    assert len(state["measures"]) == len(replay["measures"]) == 9  # and the schedule us-hts-2025:
+    schedules = [[s["schedule"] for s in answer["schedules"]] for answer in (state, replay)]
+    assert schedules == [["us-hts-2025"], ["us-hts-2025"]]
     assert [m["status"] for m in state["measures"]] == [m["status"] for m in replay["measures"]]
     diff = sample("diff", "--from", "2025-12-31", "--to", MAX, "--format", "json").json()
     assert diff["measures"] == [] and diff["negotiations"] == []
