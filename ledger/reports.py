@@ -49,9 +49,10 @@ class Source(Protocol):
     def schedule_heads(self, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
         """The heads of the schedules (of ``imposer``, or the one ``slug``), whatever their dates."""
 
-    def schedule_lines(self, slugs: list[str], day: dt.date,
-                       products: list[str] | None = None) -> dict[str, list[LineView]]:
-        """Lines of these schedules on ``day`` (with a prefix in ``products``, if given), by schedule."""
+    def schedule_lines(self, slugs: list[str], day: dt.date, products: list[str] | None = None,
+                       under: str | None = None) -> dict[str, list[LineView]]:
+        """Lines of these schedules on ``day`` (with a prefix in ``products``, or under the code ``under``,
+        if given), by schedule."""
 
     def schedule_line_counts(self, slugs: list[str], day: dt.date) -> dict[str, int]:
         """How many lines each schedule holds on ``day``."""
@@ -81,9 +82,9 @@ class ReadModel:
     def schedule_heads(self, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
         return queries.schedule_heads_of(self.conn, imposer, slug)
 
-    def schedule_lines(self, slugs: list[str], day: dt.date,
-                       products: list[str] | None = None) -> dict[str, list[LineView]]:
-        return queries.schedule_lines_on(self.conn, slugs, day, products)
+    def schedule_lines(self, slugs: list[str], day: dt.date, products: list[str] | None = None,
+                       under: str | None = None) -> dict[str, list[LineView]]:
+        return queries.schedule_lines_on(self.conn, slugs, day, products, under)
 
     def schedule_line_counts(self, slugs: list[str], day: dt.date) -> dict[str, int]:
         return queries.schedule_line_counts(self.conn, slugs, day)
@@ -119,8 +120,8 @@ class Replay:
         return [h for h, _ in self._folded_schedules().values()
                 if (imposer is None or h.imposer == imposer) and (slug is None or h.schedule == slug)]
 
-    def schedule_lines(self, slugs: list[str], day: dt.date,
-                       products: list[str] | None = None) -> dict[str, list[LineView]]:
+    def schedule_lines(self, slugs: list[str], day: dt.date, products: list[str] | None = None,
+                       under: str | None = None) -> dict[str, list[LineView]]:
         from projections.schedules import lines_on
 
         folded, wanted = self._folded_schedules(), None if products is None else set(products)
@@ -128,7 +129,8 @@ class Replay:
         for slug in slugs:
             if slug in folded:
                 lines = lines_on(folded[slug][1], day)
-                out[slug] = sorted((ln for ln in lines if wanted is None or ln.product in wanted),
+                out[slug] = sorted((ln for ln in lines if wanted is None or ln.product in wanted
+                                    or (under is not None and ln.product.startswith(under))),
                                    key=lambda ln: ln.product)
         return out
 
@@ -193,7 +195,7 @@ def schedule_matches(src: Source, day: dt.date, imposer: str, partner: str, prod
     """The lines of the imposer's schedules in force on ``day`` that the pair falls under (longest prefix)."""
     heads = src.schedule_heads(imposer)
     chosen = [h.schedule for h in in_force(heads, day, imposer) if covers_partner(h, partner)]
-    lines = src.schedule_lines(chosen, day, prefixes(product)) if chosen else {}
+    lines = src.schedule_lines(chosen, day, prefixes(product), under=product) if chosen else {}
     return matches(heads, lines, day, imposer, partner, product)[0]
 
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -181,6 +181,23 @@ def longest_line(lines: Iterable[LineView], product: str) -> LineView | None:
     return best
 
 
+def uniform_under(lines: Iterable[LineView], product: str) -> LineView | None:
+    """For a code shorter than the schedule's lines: the duty every line under it shares, else None.
+
+    ``870323`` has no line of its own when the schedule prints duties at 8 or 10 digits
+    (``87032301`` 2.5%, ``87032301..`` inheriting it); when all the lines under the code read the
+    same, that duty is the code's, and its line is reported as the code asked for::
+
+        uniform_under([87032301 2.5%], "870323") -> 870323 2.5%
+        uniform_under([87032301 2.5%, 87032310 Free], "870323") -> None (the answer warns: no line)
+    """
+    under = [ln for ln in lines if len(ln.product) > len(product) and ln.product.startswith(product)]
+    duties = {(ln.rate, ln.text, ln.specific, ln.preferential) for ln in under}
+    if len(duties) != 1:
+        return None
+    return replace(under[0], product=product)
+
+
 def matches(heads: Iterable[ScheduleHead], lines: Mapping[str, Iterable[LineView]], day: dt.date, imposer: str,
             partner: str, product: str) -> tuple[list[ScheduleMatch], bool]:
     """The lines the pair falls under on ``day``, one per schedule in force; and whether any schedule
@@ -195,6 +212,8 @@ def matches(heads: Iterable[ScheduleHead], lines: Mapping[str, Iterable[LineView
             continue
         any_schedule = True
         line = longest_line(lines.get(head.schedule, ()), product)
+        if line is None:
+            line = uniform_under(lines.get(head.schedule, ()), product)
         if line is not None:
             found.append(ScheduleMatch(head, line))
     return found, any_schedule

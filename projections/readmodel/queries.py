@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, or_, select
 
 from events.codes import ALL, Subject
 from projections.readmodel.tables import (
@@ -214,15 +214,19 @@ def _line_columns() -> list[Any]:
     return [sl.schedule, sl.product, sl.rate, sl.text, sl.specific, sl.preferential]
 
 
-def schedule_lines_on(conn: Connection, slugs: Sequence[str], day: dt.date,
-                      products: Sequence[str] | None = None) -> dict[str, list[LineView]]:
-    """Lines of the schedules ``slugs`` that hold on ``day`` (only those with a prefix in ``products``, if given)."""
+def schedule_lines_on(conn: Connection, slugs: Sequence[str], day: dt.date, products: Sequence[str] | None = None,
+                      under: str | None = None) -> dict[str, list[LineView]]:
+    """Lines of the schedules ``slugs`` that hold on ``day``: only those with a prefix in ``products``
+    or, with ``under``, those under that code (``870323`` → ``87032301``…), if given."""
     iso = day.isoformat()
     sl = schedule_lines.c
     out: dict[str, list[LineView]] = {}
     for part in in_chunks(slugs):
         query = select(*_line_columns()).where(sl.schedule.in_(part), sl.valid_from <= iso, sl.valid_to > iso)
-        if products is not None:
+        if products is not None and under is not None:
+            # HS codes are digits only, so the LIKE pattern has no wildcard of its own.
+            query = query.where(or_(sl.product.in_(products), sl.product.like(f"{under}%")))
+        elif products is not None:
             query = query.where(sl.product.in_(products))
         for row in conn.execute(query.order_by(sl.schedule, sl.product)):
             out.setdefault(row.schedule, []).append(

@@ -85,7 +85,7 @@ class TestTheFile:
 
 class TestCarsFromJapan:
     # The schedule's car line is 8703.23.01 (2.5%): a rate is asked for that tariff line. The
-    # 6-digit 870323 has no line of its own (the longest-prefix rule, spec §4.4) and warns.
+    # 6-digit 870323 has no line of its own and takes the duty its lines share (spec §4.4).
     def test_cars_pay_mfn_plus_section_232_before_the_deal_takes_effect(self, sample: Ledger) -> None:
         answer = sample.rate("JP", "87032301", D("2025-06-01"), "US").to_json()
         assert answer["rate"] == 27.5
@@ -101,10 +101,18 @@ class TestCarsFromJapan:
         assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-hts-2025": 2.5,
                                                                            "us-jp-autos-15": 12.5}
 
-    def test_a_heading_level_code_has_no_schedule_line_and_says_so(self, sample: Ledger) -> None:
-        answer = sample.rate("JP", "870323", D("2025-06-01"), "US").to_json()
+    def test_a_six_digit_code_takes_the_duty_its_tariff_lines_share(self, sample: Ledger) -> None:
+        # 870323 has no line of its own; every line under it reads 2.5%, so that is its MFN duty.
+        for day, expected in (("2025-06-01", 27.5), ("2025-09-20", 15)):
+            answer = sample.rate("JP", "870323", D(day), "US").to_json()
+            assert (answer["rate"], answer["warnings"]) == (expected, [])
+        trucks = sample.rate("JP", "870421", D("2025-06-01"), "US").to_json()
+        assert trucks["rate"] == 50 and trucks["warnings"] == []
+
+    def test_a_code_whose_tariff_lines_differ_has_no_line_and_says_so(self, sample: Ledger) -> None:
+        answer = sample.rate("JP", "8708", D("2025-06-01"), "US").to_json()
         assert answer["rate"] == 25
-        assert answer["warnings"] == ["no tariff schedule of US has a line for 870323 on 2025-06-01: "
+        assert answer["warnings"] == ["no tariff schedule of US has a line for 8708 on 2025-06-01: "
                                       "the rate counts only the measures recorded"]
 
 

@@ -190,3 +190,16 @@ def test_a_malformed_publication_is_bad_input_naming_the_field(fields: dict[str,
 def test_an_amendment_that_changes_nothing_is_bad_input() -> None:
     with pytest.raises(BadInput):
         parse_event(amended("us-hts", "2025-07-01"))
+
+
+def test_a_shorter_code_takes_the_duty_all_its_lines_share_and_none_when_they_differ() -> None:
+    from decimal import Decimal
+
+    from projections.schedules import LineView, uniform_under
+
+    cars = LineView("87032301", Decimal("2.5"), "2.5%", False)
+    assert uniform_under([cars, LineView("8703230190", Decimal("2.5"), "2.5%", False)], "870323") == LineView(
+        "870323", Decimal("2.5"), "2.5%", False)
+    assert uniform_under([cars, LineView("87032310", None, "Free", False)], "870323") is None
+    assert uniform_under([cars], "8704") is None  # nothing under it
+    assert uniform_under([cars], "87032301") is None  # a line of its own is the longest-prefix rule's
