@@ -137,12 +137,7 @@ def csv_rows(text: str, problems: Problems) -> list[HtsRow]:
                                             f"(found: {', '.join(names) or 'nothing'})")], nothing_written=True)
     special_at = columns.get("Special Rate of Duty")
     rows: list[HtsRow] = []
-    for cells in reader:
-        if problems.full():
-            break
-        if not any(cell.strip() for cell in cells):
-            continue
-        line = reader.line_num
+    for line, cells in problems.rows(reader):
         if len(cells) < len(names):
             problems.add(line, None, f"expected {len(names)} columns, found {len(cells)}")
             continue

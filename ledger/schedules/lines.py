@@ -18,7 +18,7 @@ skipped 912: chapter 99: a duty added to another line's duty (655), ...".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -190,3 +190,11 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.errors:
             raise BadInput(self.errors, nothing_written=True)
+
+    def rows(self, reader: Any) -> Iterator[tuple[int, list[str]]]:
+        """The non-blank rows of a ``csv.reader`` with their line numbers, until the problems are full."""
+        for cells in reader:
+            if self.full():
+                return
+            if any(cell.strip() for cell in cells):
+                yield reader.line_num, cells

@@ -69,12 +69,7 @@ def read_plain_csv(text: str, product_column: str, rate_column: str, special_col
     lines: list[ScheduleLine] = []
     problems = Problems()
     seen: dict[str, int] = {}
-    for cells in reader:
-        if problems.full():
-            break
-        if not any(cell.strip() for cell in cells):
-            continue
-        line = reader.line_num
+    for line, cells in problems.rows(reader):
         report.rows += 1
         if progress is not None and report.rows % 2000 == 0:
             progress(report.rows, report.rows)
