@@ -7,11 +7,13 @@ for the read-only checks):
   232) until the agreement's 15% all-in rate takes effect on 2025-09-16;
 - general goods (HS 9503) pay 24% on the one day before the pause, 10% during
   it, and 15% from 2025-08-07;
-- flat steel (HS 7208) pays the Section 232 25% from 2018-03-23, then 50% from 2025-06-04;
+- flat steel (HS 7208) pays the Section 232 25% from 2018-03-23, then 50% from 2025-06-04 (its
+  HTS lines are all Free, so the schedule adds 0);
   unwrought aluminium (HS 7601) 10% from 2018-03-23, 25% from 2025-03-12, 50% from 2025-06-04;
 - ferroalloys (7202) are outside steel and copper cathodes (740311) outside the copper tariff;
 - auto parts, light trucks, aluminium, ferroalloys and rice as in issue 11's table (TestTheRecord);
-  Japanese aeroplanes (880240) pay nothing from 2025-09-16;
+  Japanese aeroplanes (880240) pay nothing from 2025-09-16; toys, steel, aircraft and cameras count
+  their MFN lines (TestTheNewlyCoveredLines);
 - six rounds were held before the G7 summit; from 2025-07-22 the talks have
   reached an agreement.
 """
@@ -133,8 +135,11 @@ class TestSteelFromJapan:
         assert rate(sample, "7208", day) == expected
 
     def test_the_reciprocal_tariff_does_not_stack_on_steel(self, sample: Ledger) -> None:
+        # EO 14289: the reciprocal duty does not stack on the Section 232 steel duty; the MFN line
+        # does, and every line of heading 7208 is Free (7208.10.15.00 to 7208.90.00.00).
         answer = sample.rate("JP", "7208", D("2025-06-04"), "US").to_json()
-        assert [c["measure"] for c in answer["components"]] == ["us-232-steel"]
+        assert {c["measure"]: c["rate"] for c in answer["components"]} == {"us-232-steel": 50, "us-hts-2025": 0}
+        assert answer["rate"] == 50 and answer["warnings"] == []
         assert "not_with" in {e["measure"]: e["reason"] for e in answer["excluded"]}["us-reciprocal-baseline"]
 
     def test_ferroalloys_are_outside_the_steel_measure(self, sample: Ledger) -> None:
@@ -239,9 +244,9 @@ class TestTheRecord:
                                       "counted in the rate (a specific or compound duty)"]
 
     def test_a_product_outside_the_excerpt_warns(self, sample: Ledger) -> None:
-        answer = sample.rate("JP", "7208", D("2025-06-04"), "US").to_json()
+        answer = sample.rate("JP", "7209", D("2025-06-04"), "US").to_json()  # cold-rolled steel: not excerpted
         assert answer["rate"] == 50
-        assert answer["warnings"] == ["no tariff schedule of US has a line for 7208 on 2025-06-04: "
+        assert answer["warnings"] == ["no tariff schedule of US has a line for 7209 on 2025-06-04: "
                                       "the rate counts only the measures recorded"]
 
     def test_the_schedule_is_one_row_of_the_state(self, sample: Ledger) -> None:
@@ -285,3 +290,40 @@ class TestTheStore:
         assert store.digest().to_json() == before
         assert before["events"] == 59
 
+
+
+class TestTheNewlyCoveredLines:
+    """The excerpt's runs 7202 (to 7202.29), 7208, 8802, 9006 and 9503.00.00: MFN counted from their rows."""
+
+    @pytest.mark.parametrize(("product", "day", "expected", "mfn"), [
+        ("72085100", "2025-06-03", 25, 0),     # flat steel, not in coils, > 10 mm: Free + 25 Section 232
+        ("7208540000", "2025-06-04", 50, 0),   # Free + 50 Section 232; the reciprocal duty does not stack
+        ("95030000", "2025-04-09", 24, 0),     # toys: Free + 10 baseline + 14 Japan, the day before the pause
+        ("95030000", "2025-08-07", 15, 0),     # Free; the deal's 15% all-in
+        ("88024001", "2025-09-15", 15, 0),     # aeroplanes over 15,000 kg: Free; 15% until the exception
+        ("88024001", "2025-09-16", 0, 0),      # Free, and excepted from the reciprocal tariff
+        ("9006300000", "2025-06-01", 10, 0),   # special-purpose cameras: Free + 10 baseline
+        ("9006591200", "2025-04-09", 30.8, 6.8),  # cameras valued not over $10: 6.8% + 10 + 14
+        ("7202115000", "2025-04-10", 11.5, 1.5),  # ferromanganese, > 4% carbon: 1.5% + 10 baseline
+        ("72022900", "2025-04-10", 10, 0),     # other ferrosilicon: Free + 10 baseline
+    ])
+    def test_the_rate_counts_the_mfn_line(self, sample: Ledger, product: str, day: str, expected: float,
+                                         mfn: float) -> None:
+        answer = sample.rate("JP", product, D(day), "US").to_json()
+        assert answer["rate"] == expected
+        assert {c["measure"]: c["rate"] for c in answer["components"]}["us-hts-2025"] == mfn
+        assert answer["warnings"] == []
+
+    @pytest.mark.parametrize("code", ["7208", "8802", "880240", "9503"])
+    def test_a_heading_whose_lines_share_one_duty_takes_it(self, sample: Ledger, code: str) -> None:
+        answer = sample.rate("JP", code, D("2025-06-01"), "US").to_json()
+        assert {c["measure"]: c["rate"] for c in answer["components"]}["us-hts-2025"] == 0
+        assert answer["warnings"] == []
+
+    @pytest.mark.parametrize("code", ["9006", "7202"])
+    def test_a_heading_whose_lines_differ_still_warns(self, sample: Ledger, code: str) -> None:
+        # 9006: Free, 3.9%, 4%, 5.8%, 6.8%; 7202: Free to 10% — no single duty for the 4-digit code
+        answer = sample.rate("JP", code, D("2025-06-01"), "US").to_json()
+        assert "us-hts-2025" not in {c["measure"] for c in answer["components"]}
+        assert answer["warnings"] == [f"no tariff schedule of US has a line for {code} on 2025-06-01: "
+                                      "the rate counts only the measures recorded"]
