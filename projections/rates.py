@@ -110,6 +110,7 @@ def _names(view: MeasureView, names: tuple[str, ...]) -> bool:
 def schedule_view(match: ScheduleMatch) -> MeasureView:
     """A schedule's line as the stacking rule sees it: an in-force measure of the schedule's basis."""
     head, line = match.head, match.line
+    assert line is not None, "only a match with a line contributes"
     terms = Terms(line.rate if line.rate is not None else Decimal(0), head.partners, head.except_partners,
                   (line.product,), (), (), ())
     return MeasureView(head.schedule, head.imposer, head.basis, head.title, "in_force", terms, head.effective_on,
@@ -119,6 +120,7 @@ def schedule_view(match: ScheduleMatch) -> MeasureView:
 def stacked_rate(views: Iterable[MeasureView], partner: str, product: str,
                  schedules: Sequence[ScheduleMatch] = ()) -> RateAnswer:
     """Apply the stacking rule to the measures (and schedule lines) of one imposer as they stand on one date."""
+    schedules = [m for m in schedules if m.line is not None]  # a code whose lines differ counts no duty (it warns)
     lines = {m.head.schedule: m.line for m in schedules}
     views = [*views, *(schedule_view(m) for m in schedules)]
     applicable: list[MeasureView] = []
@@ -213,8 +215,8 @@ def warnings(answer: RateAnswer, imposer: str | None, partner: str, product: str
              schedules: Sequence[ScheduleMatch]) -> list[str]:
     """What the rate could not count (docs/spec.md §4.4), as sentences.
 
-    >>> warnings(RateAnswer(Decimal(10)), "US", "JP", "9503", "2025-06-01", [])[0]
-    'no tariff schedule of US has a line for 9503 on 2025-06-01: the rate counts only the measures recorded'
+    >>> warnings(RateAnswer(Decimal(10)), "US", "JP", "7209", "2025-06-01", [])[0]
+    'no tariff schedule of US has a line for 7209 on 2025-06-01: the rate counts only the measures recorded'
     """
     from events.programs import preferences_among
 
@@ -225,6 +227,10 @@ def warnings(answer: RateAnswer, imposer: str | None, partner: str, product: str
                    "the rate counts only the measures recorded")
     applied = {c.measure for c in answer.components}
     for m in schedules:
+        if m.line is None:
+            out.append(f"the lines of {m.head.schedule} under {product} on {day} carry different duties "
+                       f"({', '.join(m.differing)}): no {m.head.basis} duty is counted; ask for a longer code")
+            continue
         line, where = m.line, f"{m.head.schedule} line {m.line.product}"
         if line.specific and m.head.schedule in applied:
             counted = "none of it is" if line.rate is None else f"only its {line.rate:f}% part is"

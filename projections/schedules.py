@@ -83,10 +83,16 @@ class LineInterval:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleMatch:
-    """The line of a schedule in force that a product falls under (``line.product`` the prefix matched)."""
+    """The line of a schedule in force that a product falls under (``line.product`` the prefix matched).
+
+    ``line`` is None when the code is shorter than the schedule's lines and those under it carry
+    different duties (``differing``, their texts): the schedule covers the product, but no single
+    duty can be counted, so the answer says which and asks for a longer code.
+    """
 
     head: ScheduleHead
-    line: LineView
+    line: LineView | None
+    differing: tuple[str, ...] = ()
 
 
 def _line(value: object) -> LineView:
@@ -191,11 +197,26 @@ def uniform_under(lines: Iterable[LineView], product: str) -> LineView | None:
         uniform_under([87032301 2.5%], "870323") -> 870323 2.5%
         uniform_under([87032301 2.5%, 87032310 Free], "870323") -> None (the answer warns: no line)
     """
-    under = [ln for ln in lines if len(ln.product) > len(product) and ln.product.startswith(product)]
+    under = _under(lines, product)
     duties = {(ln.rate, ln.text, ln.specific, ln.preferential) for ln in under}
     if len(duties) != 1:
         return None
     return replace(under[0], product=product)
+
+
+def _under(lines: Iterable[LineView], product: str) -> list[LineView]:
+    return [ln for ln in lines if len(ln.product) > len(product) and ln.product.startswith(product)]
+
+
+def duties_under(lines: Iterable[LineView], product: str) -> tuple[str, ...]:
+    """The duty texts printed on the lines under a code, each once, in line order.
+
+    >>> duties_under([LineView("87083050", Decimal("2.5"), "2.5%", False, ()),
+    ...               LineView("87084011", Decimal(25), "25%", False, ()),
+    ...               LineView("87085061", Decimal("2.5"), "2.5%", False, ())], "8708")
+    ('2.5%', '25%')
+    """
+    return tuple(dict.fromkeys(ln.text.strip() for ln in sorted(_under(lines, product), key=lambda ln: ln.product)))
 
 
 def matches(heads: Iterable[ScheduleHead], lines: Mapping[str, Iterable[LineView]], day: dt.date, imposer: str,
@@ -211,11 +232,12 @@ def matches(heads: Iterable[ScheduleHead], lines: Mapping[str, Iterable[LineView
         if not covers_partner(head, partner):
             continue
         any_schedule = True
-        line = longest_line(lines.get(head.schedule, ()), product)
-        if line is None:
-            line = uniform_under(lines.get(head.schedule, ()), product)
+        own = list(lines.get(head.schedule, ()))
+        line = longest_line(own, product) or uniform_under(own, product)
         if line is not None:
             found.append(ScheduleMatch(head, line))
+        elif differing := duties_under(own, product):
+            found.append(ScheduleMatch(head, None, differing))
     return found, any_schedule
 
 

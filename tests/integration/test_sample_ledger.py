@@ -114,8 +114,9 @@ class TestCarsFromJapan:
     def test_a_code_whose_tariff_lines_differ_has_no_line_and_says_so(self, sample: Ledger) -> None:
         answer = sample.rate("JP", "8708", D("2025-06-01"), "US").to_json()
         assert answer["rate"] == 25
-        assert answer["warnings"] == ["no tariff schedule of US has a line for 8708 on 2025-06-01: "
-                                      "the rate counts only the measures recorded"]
+        # The excerpt's lines under 8708 read Free (parts of tractors) and 2.5%: the warning names them.
+        assert answer["warnings"] == ["the lines of us-hts-2025 under 8708 on 2025-06-01 carry different duties "
+                                      "(Free, 2.5%): no MFN duty is counted; ask for a longer code"]
 
 
 class TestGeneralGoodsFromJapan:
@@ -325,5 +326,6 @@ class TestTheNewlyCoveredLines:
         # 9006: Free, 3.9%, 4%, 5.8%, 6.8%; 7202: Free to 10% — no single duty for the 4-digit code
         answer = sample.rate("JP", code, D("2025-06-01"), "US").to_json()
         assert "us-hts-2025" not in {c["measure"] for c in answer["components"]}
-        assert answer["warnings"] == [f"no tariff schedule of US has a line for {code} on 2025-06-01: "
-                                      "the rate counts only the measures recorded"]
+        [warning] = answer["warnings"]
+        assert warning.startswith(f"the lines of us-hts-2025 under {code} on 2025-06-01 carry different duties (")
+        assert warning.endswith("): no MFN duty is counted; ask for a longer code")
