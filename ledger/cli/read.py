@@ -216,6 +216,8 @@ def rate(
     as a table, a JSON list of rate objects, or CSV rows led by the product.
 
     Example: ledger rate JP 870323 --as-of 2025-06-01 --imposer US
+
+    Example: ledger rate JP 870323 8708 --products-file codes.txt --as-of 2025-06-01 --format csv
     """
     from ledger.cli.options import country
     from ledger.cli.output import render

@@ -11,7 +11,6 @@ SQLAlchemy connection's own driver (:class:`OnConnection`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
