@@ -197,15 +197,17 @@ def schedule_lines_on(db: Db, slugs: Sequence[str], day: dt.date, products: Sequ
     sql = ("SELECT schedule, product, rate, text, specific, preferential FROM schedule_lines "
            "WHERE schedule IN (:slugs) AND valid_from <= :day AND valid_to > :day")
     if products is not None and under is not None:
-        # HS codes are digits only, so the LIKE pattern has no wildcard of its own.
-        sql += " AND (product IN (:products) OR product LIKE :under)"
+        # Two index ranges, not `product LIKE '870323%'` (which neither database searches with this index)
+        # nor an OR (which SQLite answers by reading every line of the schedule). HS codes are digit strings
+        # of at most 10 digits, so those starting with 870323 are exactly those from 870323 to 870323999999.
+        sql = f"{sql} AND product IN (:products) UNION {sql} AND product >= :under AND product <= :last"
     elif products is not None:
         sql += " AND product IN (:products)"
     out: dict[str, list[LineView]] = {}
     for part in in_chunks(slugs):
         for slug, product, rate, text, specific, preferential in rows(
                 db, sql + " ORDER BY schedule, product", slugs=part, day=day.isoformat(),
-                products=list(products or ()), under=f"{under}%"):
+                products=list(products or ()), under=under, last=f"{under}{'9' * 12}"):
             out.setdefault(slug, []).append(line_from_row(product, rate, text, specific, preferential))
     return out
 
