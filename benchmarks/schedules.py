@@ -6,6 +6,7 @@ HTS texts, 10-digit statistical lines that inherit) and times the readers on it:
 
     python -m benchmarks.schedules                 # 30,000 rows, best of 3
     python -m benchmarks.schedules --rows 100000 --repeat 5
+    python -m benchmarks.schedules --db 'postgresql://postgres@127.0.0.1/test?options=-csearch_path%3Dbench'
 
 It measures the readers (parsing, inheritance, the special column) and then the whole
 ``ledger schedule import`` on a fresh SQLite ledger: the first revision (one
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.schedules", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=30_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", help="an empty database (or PostgreSQL schema) for the import; default: a "
+                        "temporary SQLite file")
     args = parser.parse_args(argv)
     rows = generate_hts_rows(args.rows)
     data = orjson.dumps(rows, option=orjson.OPT_INDENT_2)
@@ -111,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"read_hts_json {json_s:.2f} s, read_hts_csv {csv_s:.2f} s (best of {args.repeat}); "
           f"the lines as event JSON: {size / 1e6:.1f} MB")
     rates: dict[str, Any] = {}
-    times = import_times(rows, lambda ledger: rates.update(rate_times(ledger, rows)))
+    times = import_times(rows, lambda ledger: rates.update(rate_times(ledger, rows)), args.db)
     print("ledger schedule import: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()))
     print(f"Ledger.rate in-process with the schedule: median {rates['median'] * 1e3:.1f} ms, "
           f"p90 {rates['p90'] * 1e3:.1f} ms ({rates['products']} products)")
@@ -143,9 +146,10 @@ def rate_times(ledger: Any, rows: list[dict[str, Any]], count: int = 200) -> dic
     reader = connect(ledger.url)
     plans: list[str] = []
     execute = reader.execute
+    explain = "EXPLAIN QUERY PLAN " if reader.dialect == "sqlite" else "EXPLAIN "
 
     def explained(sql: str, args: Any) -> Any:
-        steps = [str(step[-1]) for step in execute("EXPLAIN QUERY PLAN " + sql, args).fetchall()]
+        steps = [str(step[-1]).strip() for step in execute(explain + sql, args).fetchall()]
         plans.append(f"{sql.split(' FROM ', 1)[1].split()[0]}: {'; '.join(steps)}")
         return execute(sql, args)
 
@@ -158,7 +162,7 @@ def rate_times(ledger: Any, rows: list[dict[str, Any]], count: int = 200) -> dic
             "products": len(seconds), "plans": plans}
 
 
-def import_times(rows: list[dict[str, Any]], then: Any = None) -> dict[str, float]:
+def import_times(rows: list[dict[str, Any]], then: Any = None, db: str | None = None) -> dict[str, float]:
     """Seconds for ``schedule import`` of ``rows``, then of a revision changing 2% of its duties, then again."""
     import datetime as dt
     import tempfile
@@ -173,7 +177,7 @@ def import_times(rows: list[dict[str, Any]], then: Any = None) -> dict[str, floa
             r["general"] = "9.9%"
     times: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        ledger = Ledger(f"sqlite:///{Path(scratch) / 'bench.db'}")
+        ledger = Ledger(db or f"sqlite:///{Path(scratch) / 'bench.db'}")
         ledger.init()
         for label, data, day in (("first revision", rows, "2025-01-01"), ("second revision", revised, "2025-07-01"),
                                  ("again", revised, "2025-07-01")):

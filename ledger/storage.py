@@ -104,9 +104,9 @@ def configure_engine(engine) -> None:  # type: ignore[no-untyped-def]
 class Reader:
     """A DB-API connection for the read queries, with its driver's placeholder (``?`` or ``%s``).
 
-    It reads in one transaction, so every query of a command sees the same ledger: SQLite takes
-    its read snapshot at the first ``SELECT`` after ``BEGIN``; PostgreSQL (read committed, as the
-    engine's connections were) sees each statement's own snapshot, as before.
+    Each read runs in one transaction (:meth:`begin` … :meth:`end`), so every query of a command
+    sees the same ledger: SQLite takes its snapshot at the first ``SELECT`` after ``BEGIN``;
+    PostgreSQL (read committed, as the engine's connections were) sees each statement's own snapshot.
     """
 
     def __init__(self, conn: Any, placeholder: str, dialect: str):
@@ -119,9 +119,17 @@ class Reader:
         cursor.execute(sql, args)
         return cursor
 
+    def begin(self) -> None:
+        if self.dialect == "sqlite":  # autocommit mode: the transaction is ours to open (psycopg opens its own)
+            self.conn.execute("BEGIN")
+
+    def end(self) -> None:
+        """End the read transaction (nothing was written)."""
+        self.conn.rollback()
+
     def close(self) -> None:
         try:
-            self.conn.rollback()  # nothing was written: end the read transaction
+            self.end()
         finally:
             self.conn.close()
 
@@ -137,9 +145,10 @@ def connect(url: str) -> Reader:
         import sqlite3
 
         path = sqlite_path(url)
-        conn = sqlite3.connect(str(path) if path is not None else ":memory:", isolation_level=None)
+        # A service may hand the reader to another thread between reads (never two at once).
+        conn = sqlite3.connect(str(path) if path is not None else ":memory:", isolation_level=None,
+                               check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 60000")
-        conn.execute("BEGIN")
         return Reader(conn, "?", "sqlite")
     import psycopg
 
