@@ -409,10 +409,10 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
 
 
 def _close_quietly(reader: Any) -> None:
-    try:
+    from contextlib import suppress
+
+    with suppress(Exception):  # closing a broken connection: nothing left to do
         reader.conn.close()
-    except Exception:  # noqa: S110  (closing a broken connection: nothing left to do)
-        pass
 
 
 def _open_failure(exc: Exception, where: str) -> Exception:
