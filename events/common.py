@@ -147,3 +147,20 @@ class Envelope(BaseModel):
     def payload(self) -> dict[str, Any]:
         """The event as interchange JSON (no nulls), the form stored and exported."""
         return self.model_dump(mode="json", exclude_none=True)
+
+
+def types_of(module: Any) -> dict[str, type[Envelope]]:
+    """The concrete event models one family module defines, by their ``type`` literal, in definition order.
+
+    ``events.registry`` joins every family; a reader that needs one family (the read path decodes only
+    negotiation events) takes it from here without importing the others.
+    """
+    import typing
+
+    out: dict[str, type[Envelope]] = {}
+    for value in vars(module).values():
+        if (isinstance(value, type) and issubclass(value, Envelope) and value.__module__ == module.__name__
+                and typing.get_origin(value.model_fields["type"].annotation) is typing.Literal):
+            (name,) = typing.get_args(value.model_fields["type"].annotation)
+            out[str(name)] = value
+    return out

@@ -12,25 +12,11 @@ JSON reader, the CLI and the docs at once::
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator
 
 from events import correction, measure, schedule, summit, talks  # noqa: F401  (registers the families)
-from events.common import Envelope
+from events.common import Envelope, types_of
 
 FAMILIES = (measure, talks, summit, schedule, correction)
-
-
-def _concrete() -> Iterator[type[Envelope]]:
-    # Family order, then definition order: the order of the docs and of `ledger append --help`.
-    for module in FAMILIES:
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, Envelope)
-                and value.__module__ == module.__name__
-                and typing.get_origin(value.model_fields["type"].annotation) is typing.Literal
-            ):
-                yield value
 
 
 def _type_name(cls: type[Envelope]) -> str:
@@ -38,7 +24,8 @@ def _type_name(cls: type[Envelope]) -> str:
     return str(name)
 
 
-EVENT_TYPES: dict[str, type[Envelope]] = {_type_name(c): c for c in _concrete()}
+# Family order, then definition order: the order of the docs and of `ledger append --help`.
+EVENT_TYPES: dict[str, type[Envelope]] = {t: c for module in FAMILIES for t, c in types_of(module).items()}
 
 # Which event types introduce a subject that later events refer to.
 OPENERS: dict[str, str] = {c.subject: t for t, c in EVENT_TYPES.items() if c.opens}

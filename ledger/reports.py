@@ -8,6 +8,11 @@ same function on either path — the property tests hold the two paths equal.
 
 Also here: the audit trail, the timeline, the chain head and export, which read
 the index or the log directly.
+
+The read models are read through a DB-API connection (``ledger.storage.Reader``) with the
+SQL text of :mod:`projections.readmodel.reads`: nothing on this path imports SQLAlchemy or
+``eventsourcing`` (``tests/cli/test_read_imports.py``). Only the replay (``--known-at``) and
+export load them, inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -17,13 +22,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import orjson
-from sqlalchemy import Connection, bindparam, select, text
 
 from ledger.chain import GENESIS
 from ledger.errors import BadInput, InputError
-from projections.rates import RateAnswer, pick_imposer, rate_from_views
-from projections.readmodel import queries
-from projections.readmodel.tables import ledger_chain
+from projections.rates import RateAnswer, pick_imposer, rate_from_views, select_measures
+from projections.readmodel import reads
+from projections.readmodel.reads import Db
 from projections.results import Digest, History, Rate, ScheduleList, ScheduleShow, State
 from projections.schedules import LineView, ScheduleHead, ScheduleMatch, covers_partner, in_force, matches, prefixes
 from projections.views import MeasureView
@@ -59,35 +63,35 @@ class Source(Protocol):
 
 
 class ReadModel:
-    """The read models: each question is a few indexed queries."""
+    """The read models: each question is a few indexed reads."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Db):
         self.conn = conn
 
     def measures(self, day: dt.date, imposer: str | None = None, partner: str | None = None,
                  product: str | None = None) -> list[MeasureView]:
-        return queries.measures_as_of(self.conn, day, imposer, partner, product)
+        return reads.measures_as_of(self.conn, day, imposer, partner, product)
 
     def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
-        return queries.negotiations_as_of(self.conn, day, imposer, partner)
+        return reads.negotiations_as_of(self.conn, day, imposer, partner)
 
     def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
                     end: dt.date) -> list[dt.date]:
-        return sorted({*queries.interval_starts(self.conn, imposer, partner, product, start, end),
-                       *queries.schedule_change_days(self.conn, imposer, product, start, end)})
+        return sorted({*reads.interval_starts(self.conn, imposer, partner, product, start, end),
+                       *reads.schedule_change_days(self.conn, imposer, product, start, end)})
 
     def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-        return queries.negotiation_events(self.conn, imposer, partner)
+        return reads.negotiation_events(self.conn, imposer, partner)
 
     def schedule_heads(self, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
-        return queries.schedule_heads_of(self.conn, imposer, slug)
+        return reads.schedule_heads_of(self.conn, imposer, slug)
 
     def schedule_lines(self, slugs: list[str], day: dt.date, products: list[str] | None = None,
                        under: str | None = None) -> dict[str, list[LineView]]:
-        return queries.schedule_lines_on(self.conn, slugs, day, products, under)
+        return reads.schedule_lines_on(self.conn, slugs, day, products, under)
 
     def schedule_line_counts(self, slugs: list[str], day: dt.date) -> dict[str, int]:
-        return queries.schedule_line_counts(self.conn, slugs, day)
+        return reads.schedule_line_counts(self.conn, slugs, day)
 
 
 class Replay:
@@ -183,8 +187,6 @@ class AmbiguousImposer(BadInput):
 
 
 def state(src: Source, as_of: dt.date, known_at: str | None, imposer: str | None, partner: str | None) -> State:
-    from projections.state import select_measures
-
     measures = select_measures(src.measures(as_of, imposer, partner), imposer, partner)
     schedules = schedules_in_force(src, as_of, imposer, partner).schedules
     return State(as_of, known_at, tuple(measures), tuple(src.negotiations(as_of, imposer, partner)),
@@ -267,16 +269,16 @@ def rate_series(src: Source, partner: str, product: str, start: dt.date, end: dt
     return RateSeries(partner, product, named, start, end, known_at, steps, milestones(tracks, summits, start, end))
 
 
-def history(conn: Connection, kind: str | None, slug: str | None,
+def history(conn: Db, kind: str | None, slug: str | None,
             since: dt.date | None, until: dt.date | None) -> History:
     from projections.audit import history as entries
 
-    rows = queries.history_rows(conn, kind, slug, since, until)
-    return entries(rows, queries.corrections_by_target(conn, [row.event_id for row in rows]),
+    rows = reads.history_rows(conn, kind, slug, since, until)
+    return entries(rows, reads.corrections_by_target(conn, [row.event_id for row in rows]),
                    _roles(conn, [row.position for row in rows]))
 
 
-def _roles(conn: Connection, positions: list[int]) -> dict[int, str]:
+def _roles(conn: Db, positions: list[int]) -> dict[int, str]:
     """The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it).
 
     Read from the log itself (``ledger_events.recorded_by_role``, stamped by the insert guard of
@@ -285,20 +287,15 @@ def _roles(conn: Connection, positions: list[int]) -> dict[int, str]:
     """
     from ledger.storage import LEDGER_STREAM
 
-    stream = LEDGER_STREAM if conn.dialect.name == "postgresql" else LEDGER_STREAM.bytes
-    query = text("SELECT originator_version, recorded_by_role FROM ledger_events WHERE originator_id = :stream "
-                 "AND originator_version IN :positions AND recorded_by_role IS NOT NULL")
-    query = query.bindparams(bindparam("positions", expanding=True))
-    out: dict[int, str] = {}
-    for part in queries.in_chunks(positions):
-        out.update(conn.execute(query, {"stream": stream, "positions": part}).tuples().all())
-    return out
+    # The event store keeps the stream id as a uuid on PostgreSQL and as its 16 bytes on SQLite.
+    stream = LEDGER_STREAM if conn.placeholder == "%s" else LEDGER_STREAM.bytes
+    return reads.roles(conn, stream, positions)
 
 
-def timeline(conn: Connection, filters: Any) -> Any:
+def timeline(conn: Db, filters: Any) -> Any:
     from projections.timeline import entries, select, timeline
 
-    everything = entries(queries.history_rows(conn))
+    everything = entries(reads.history_rows(conn))
     return timeline(select(everything, filters), everything)
 
 
@@ -310,6 +307,6 @@ def export(app: Any) -> Iterator[bytes]:
         yield orjson.dumps(orjson.loads(notification.state)["event"]) + b"\n"
 
 
-def head(conn: Connection) -> Digest:
-    row = conn.execute(select(ledger_chain).order_by(ledger_chain.c.position.desc()).limit(1)).first()
-    return Digest(row.position, row.digest) if row else Digest(0, GENESIS)
+def head(conn: Db) -> Digest:
+    found = reads.chain_head(conn)
+    return Digest(*found) if found else Digest(0, GENESIS)

@@ -8,9 +8,10 @@ The CLI calls one method per command, and so can a notebook (docs/python.md)::
     rate.to_json()                                    # the `ledger rate --format json` answer
 
 Results are frozen values from :mod:`projections.results`. Reads go straight to the
-read models through a SQLAlchemy engine (or replay the log for ``known_at``); only
-writes, export and verification open the ``eventsourcing`` application, so a read
-does not pay for the event-store machinery.
+read models through the database driver itself (``ledger.storage.connect``: ``sqlite3`` or
+``psycopg``, SQL text from :mod:`projections.readmodel.reads`), so a read command imports
+neither SQLAlchemy nor ``eventsourcing``. Only ``known_at`` (a replay of the log), writes,
+export and verification load them, when called.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from events.errors import InputError
 from ledger.errors import LedgerError, NoLedger, StorageError
-from ledger.storage import create_engine, resolve_url, sqlite_path
+from ledger.storage import resolve_url, sqlite_path
 
 if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI starts fast
     from ledger.append import AppendResult
@@ -92,6 +94,11 @@ class Ledger:
         self.url = resolve_url(db)
         self._engine: Any = None
         self._app: Any = None
+        # One idle PostgreSQL reader kept between reads: a connection costs more than most questions
+        # (~15 ms against ~1 ms for a rate), and a notebook or a server asks many. SQLite opens in
+        # microseconds and is reopened each time, so a replaced file is always the one read.
+        self._idle: Any = None
+        self._idle_lock = threading.Lock()
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -101,7 +108,10 @@ class Ledger:
         return str(path) if path is not None else self.url.split("@")[-1]
 
     def engine(self) -> Any:
+        """A SQLAlchemy engine (backups, and the log replayed for ``known_at``); reads use :meth:`reading`."""
         if self._engine is None:
+            from ledger.storage import create_engine
+
             self._engine = create_engine(self.url)
         return self._engine
 
@@ -115,37 +125,65 @@ class Ledger:
         return self._app
 
     def _require(self) -> None:
-        path = sqlite_path(self.url)
-        if path is not None and not path.exists():
-            raise NoLedger(str(path))
-        from sqlalchemy.exc import DBAPIError
-
-        from projections.readmodel.queries import get_meta
-        from projections.readmodel.tables import SCHEMA_VERSION
-
-        present = True
-        try:
-            with self.engine().connect() as conn:
-                version = get_meta(conn, "schema_version")
-        except DBAPIError as exc:
-            # No such table (SQLite's OperationalError, PostgreSQL's ProgrammingError): not a ledger yet.
-            if not _missing_table(exc):
-                raise StorageError(f"cannot open the ledger at {self.where}: {exc.__class__.__name__}: "
-                                   f"{str(exc.orig).splitlines()[0] if exc.orig else exc}") from None
-            present = False
-        if not present:
-            raise NoLedger(self.where)
-        if version != SCHEMA_VERSION:
-            raise LedgerError(f"the ledger at {self.where} has read models of schema {version}, this program "
-                              f"uses {SCHEMA_VERSION}: run `ledger init` to upgrade it (the log is kept)")
+        with self.reading():
+            pass
 
     @contextmanager
     def reading(self) -> Iterator[Any]:
-        self._require()
-        with self.engine().connect() as conn:
-            yield conn
+        """A read transaction on the ledger (a :class:`ledger.storage.Reader`), once its schema is checked.
+
+        A missing file or missing tables say how to create the ledger; read models of another schema
+        version say how to upgrade them.
+        """
+        from projections.readmodel.reads import SCHEMA_VERSION, meta_value
+
+        path = sqlite_path(self.url)
+        if path is not None and not path.exists():
+            raise NoLedger(str(path))
+        reader = self._take_reader()
+        kept = False
+        try:
+            try:
+                reader.begin()
+                version = meta_value(reader, "schema_version")
+            except Exception as exc:
+                if not _missing_table(exc):
+                    raise _open_failure(exc, self.where) from None
+                # No such table (SQLite's OperationalError, PostgreSQL's UndefinedTable): not a ledger yet.
+                raise NoLedger(self.where) from None
+            if version != SCHEMA_VERSION:
+                raise LedgerError(f"the ledger at {self.where} has read models of schema {version}, this program "
+                                  f"uses {SCHEMA_VERSION}: run `ledger init` to upgrade it (the log is kept)")
+            yield reader
+        finally:
+            try:
+                reader.end()
+                if reader.dialect == "postgresql":
+                    with self._idle_lock:
+                        if self._idle is None:
+                            self._idle, kept = reader, True
+            except Exception:  # noqa: S110  (a connection that cannot end its transaction is not kept)
+                pass
+            if not kept:
+                _close_quietly(reader)
+
+    def _take_reader(self) -> Any:
+        """The idle reader (PostgreSQL), else a new connection; a failure to connect names the ledger."""
+        from ledger.storage import connect
+
+        with self._idle_lock:
+            reader, self._idle = self._idle, None
+        if reader is not None:
+            return reader
+        try:
+            return connect(self.url)
+        except Exception as exc:
+            raise _open_failure(exc, self.where) from None
 
     def close(self) -> None:
+        if self._idle is not None:
+            _close_quietly(self._idle)
+            self._idle = None
         if self._engine is not None:
             self._engine.dispose()
         if self._app is not None:
@@ -350,10 +388,16 @@ class Ledger:
     def _source(self, known_at: str | None) -> Iterator[Source]:
         """The read models, or the log replayed as recorded by ``known_at``."""
         from ledger.reports import ReadModel, Replay
-        from projections.readmodel.queries import records
 
         with self.reading() as conn:
-            yield ReadModel(conn) if known_at is None else Replay(records(conn, known_at))
+            if known_at is None:
+                yield ReadModel(conn)
+                return
+        # The replay decodes the log with every event model: it may import what it needs.
+        from projections.readmodel.queries import records
+
+        with self.engine().connect() as engine_conn:
+            yield Replay(records(engine_conn, known_at))
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
@@ -362,6 +406,23 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
 
     psycopg = sys.modules.get("psycopg")
     return (psycopg.Error,) if psycopg is not None else ()
+
+
+def _close_quietly(reader: Any) -> None:
+    from contextlib import suppress
+
+    with suppress(Exception):  # closing a broken connection: nothing left to do
+        reader.conn.close()
+
+
+def _open_failure(exc: Exception, where: str) -> Exception:
+    """A driver's failure to open the ledger as a :class:`StorageError` naming it; anything else unchanged."""
+    import sqlite3
+
+    if not isinstance(exc, (sqlite3.Error, *_driver_errors())):
+        return exc
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return StorageError(f"cannot open the ledger at {where}: {exc.__class__.__name__}: {first}")
 
 
 def _missing_table(exc: Any) -> bool:

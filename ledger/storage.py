@@ -5,12 +5,19 @@ The one place storage is configured; nothing writes to ``os.environ``::
     resolve_url(None)            -> "sqlite:///ledger.db"        (current directory)
     resolve_url("team.db")       -> "sqlite:///team.db"
     resolve_url("postgresql://u@h/db") -> "postgresql+psycopg://u@h/db"
+
+Reads do not go through SQLAlchemy: :func:`connect` opens the same URL with the driver
+itself (``sqlite3`` or ``psycopg``) as a :class:`Reader`, which the read queries of
+``projections.readmodel.reads`` run on. Writes, the schema and the event store keep
+their SQLAlchemy engine (:func:`create_engine`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 DEFAULT_URL = "sqlite:///ledger.db"
@@ -92,3 +99,57 @@ def configure_engine(engine) -> None:  # type: ignore[no-untyped-def]
     def _begin(conn):  # type: ignore[no-untyped-def]
         mode = conn.get_execution_options().get("sqlite_begin", "")
         conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+class Reader:
+    """A DB-API connection for the read queries, with its driver's placeholder (``?`` or ``%s``).
+
+    Each read runs in one transaction (:meth:`begin` … :meth:`end`), so every query of a command
+    sees the same ledger: SQLite takes its snapshot at the first ``SELECT`` after ``BEGIN``;
+    PostgreSQL (read committed, as the engine's connections were) sees each statement's own snapshot.
+    """
+
+    def __init__(self, conn: Any, placeholder: str, dialect: str):
+        self.conn = conn
+        self.placeholder = placeholder
+        self.dialect = dialect
+
+    def execute(self, sql: str, args: Sequence[Any]) -> Any:
+        cursor = self.conn.cursor()
+        cursor.execute(sql, args)
+        return cursor
+
+    def begin(self) -> None:
+        if self.dialect == "sqlite":  # autocommit mode: the transaction is ours to open (psycopg opens its own)
+            self.conn.execute("BEGIN")
+
+    def end(self) -> None:
+        """End the read transaction (nothing was written)."""
+        self.conn.rollback()
+
+    def close(self) -> None:
+        try:
+            self.end()
+        finally:
+            self.conn.close()
+
+
+def connect(url: str) -> Reader:
+    """A :class:`Reader` on the ledger at ``url`` (as :func:`resolve_url` gives it), without SQLAlchemy.
+
+    SQLite opens the file as SQLAlchemy's engine did (waiting for writers, not failing);
+    PostgreSQL takes the URL as libpq does, query options included
+    (``postgresql://u@h/db?options=-csearch_path%3Dtenant``).
+    """
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        path = sqlite_path(url)
+        # A service may hand the reader to another thread between reads (never two at once).
+        conn = sqlite3.connect(str(path) if path is not None else ":memory:", isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 60000")
+        return Reader(conn, "?", "sqlite")
+    import psycopg
+
+    return Reader(psycopg.connect("postgresql" + url[url.index("://"):]), "%s", "postgresql")

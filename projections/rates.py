@@ -242,3 +242,13 @@ def warnings(answer: RateAnswer, imposer: str | None, partner: str, product: str
             out.append(f"preferential rate listed for {partner} in {where}: {listed} "
                        "(shown, not applied: rules of origin decide)")
     return out
+
+
+def select_measures(views: Iterable[MeasureView], imposer: str | None, partner: str | None) -> list[MeasureView]:
+    """What ``state --imposer --partner`` keeps: the imposer's measures that cover the partner.
+
+    Here, beside :func:`covers_partner`, rather than in ``projections.state``: the read path uses it
+    without importing the replay folds and the event models they need.
+    """
+    return [v for v in views
+            if (imposer is None or v.imposer == imposer) and (partner is None or covers_partner(v, partner))]

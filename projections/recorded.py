@@ -22,7 +22,6 @@ from pydantic import ValidationError
 
 from events.common import Envelope
 from events.correction import Corrected, CorrectionEvent, Retracted
-from events.registry import EVENT_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +39,9 @@ class Recorded:
 
 def apply_correction(event: Envelope, fields: dict[str, object]) -> Envelope:
     """The target event as if it had been recorded with ``fields`` replaced (validated again)."""
+    # The registry imports every event family; a reader folding negotiations needs only two of them.
+    from events.registry import EVENT_TYPES
+
     payload = event.payload()
     payload.update(fields)
     return EVENT_TYPES[event.type].model_validate(payload)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from events.codes import Subject
 from projections.measures import MeasureView, measure_on
 from projections.negotiations import negotiations_on
-from projections.rates import RateAnswer, covers_partner, rate_from_views
+from projections.rates import RateAnswer, rate_from_views, select_measures  # noqa: F401  (select_measures: here too)
 from projections.recorded import Recorded
 from projections.results import State
 
@@ -38,12 +38,6 @@ def measures_on(measures: Mapping[str, Sequence[Recorded]], day: dt.date) -> lis
     """Every measure announced by ``day`` as it stood then; ``measures`` maps slugs to their events."""
     views = (measure_on(evs, day) for evs in measures.values())
     return sorted((v for v in views if v is not None), key=lambda v: (v.imposer, v.measure))
-
-
-def select_measures(views: Iterable[MeasureView], imposer: str | None, partner: str | None) -> list[MeasureView]:
-    """What ``state --imposer --partner`` keeps: the imposer's measures that cover the partner."""
-    return [v for v in views
-            if (imposer is None or v.imposer == imposer) and (partner is None or covers_partner(v, partner))]
 
 
 def state_on(

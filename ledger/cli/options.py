@@ -30,6 +30,11 @@ Imposer = Annotated[Optional[str], typer.Option(
 Partner = Annotated[Optional[str], typer.Option("--partner", help="Country code of the trading partner.")]
 PartnerArg = Annotated[str, typer.Argument(help="Partner country code, e.g. JP.")]
 ProductArg = Annotated[str, typer.Argument(help="HS code, e.g. 870323.")]
+ProductArgs = Annotated[Optional[list[str]], typer.Argument(
+    help="HS codes, e.g. 870323 8708: each answered in the same run.", show_default=False)]
+ProductsFile = Annotated[Optional[str], typer.Option(
+    "--products-file", help="Also answer the HS codes of this file, one per line (blank lines and # comments "
+    "skipped); - reads standard input.")]
 Since = Annotated[Optional[str], typer.Option("--since", help="Events dated on or after this date.")]
 Until = Annotated[Optional[str], typer.Option("--until", help="Events dated on or before this date.")]
 

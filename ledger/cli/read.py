@@ -7,7 +7,18 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ledger.cli.options import AsOf, Imposer, KnownAt, Partner, PartnerArg, ProductArg, Since, TableJsonCsv, Until
+from ledger.cli.options import (
+    AsOf,
+    Imposer,
+    KnownAt,
+    Partner,
+    PartnerArg,
+    ProductArgs,
+    ProductsFile,
+    Since,
+    TableJsonCsv,
+    Until,
+)
 from ledger.cli.output import Format
 
 app = typer.Typer()
@@ -119,28 +130,106 @@ def _rate_tables(rate: Any) -> list[Any]:
     return out
 
 
+class _Rates:
+    """Several rates as one answer for :func:`render`: a JSON list of rate objects, CSV rows led by the product."""
+
+    def __init__(self, rates: list[Any]):
+        self.rates = rates
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [r.to_json() for r in self.rates]
+
+
+def _many_rate_rows(many: _Rates) -> list[dict[str, Any]]:
+    return [{"product": r.product, **row} for r in many.rates for row in _rate_rows(r)]
+
+
+def _many_rate_tables(many: _Rates) -> list[Any]:
+    from rich.text import Text
+
+    out: list[Any] = []
+    for i, r in enumerate(many.rates):
+        if i:
+            out.append(Text(""))  # a blank line between two products' blocks
+        out.extend(_rate_tables(r))
+    return out
+
+
+def products_from_file(path: str) -> list[tuple[int | None, str]]:
+    """``(line, product)`` for each product of ``--products-file`` (``-``: standard input).
+
+    One product per line; blank lines and ``#`` comments (whole lines or after a code) are skipped.
+    """
+    from ledger.service import raise_input
+
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as stream:
+                text = stream.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise_input("products_file", f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
+    out: list[tuple[int | None, str]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        code = line.split("#", 1)[0].strip()
+        if code:
+            out.append((number, code))
+    return out
+
+
+def _products(given: list[str], path: str | None) -> list[str]:
+    """The products asked for, checked: every bad one is reported (exit 2), naming it and its line."""
+    from events.codes import hs_prefix
+    from events.errors import BadInput, InputError
+
+    asked: list[tuple[int | None, str]] = [(None, p) for p in given]
+    if path is not None:
+        asked += products_from_file(path)
+    if not asked:
+        raise BadInput([InputError(None, "product", "give at least one PRODUCT, or --products-file")])
+    products, errors = [], []
+    for line, value in asked:
+        try:
+            products.append(hs_prefix(value))
+        except ValueError as exc:
+            errors.append(InputError(line, "product", str(exc)))
+    if errors:
+        raise BadInput(errors)
+    return products
+
+
 @app.command()
 def rate(
     ctx: typer.Context,
     partner: PartnerArg,
-    product: ProductArg,
     as_of: AsOf,
+    products: ProductArgs = None,
     imposer: Imposer = None,
     known_at: KnownAt = None,
+    products_file: ProductsFile = None,
     fmt: TableJsonCsv = Format.table,
 ) -> None:
     """The stacked rate a partner's product pays, with what makes it up and what is left out.
 
+    Several products (or --products-file, one per line) are answered in one run: one block each
+    as a table, a JSON list of rate objects, or CSV rows led by the product.
+
     Example: ledger rate JP 870323 --as-of 2025-06-01 --imposer US
+
+    Example: ledger rate JP 870323 8708 --products-file codes.txt --as-of 2025-06-01 --format csv
     """
     from ledger.cli.options import country
-    from ledger.cli.options import product as hs_product
     from ledger.cli.output import render
     from ledger.service import parse_day, parse_known_at
 
-    result = ctx.obj.rate(country("partner", partner), hs_product("product", product), parse_day("as_of", as_of),
-                          country("imposer", imposer), parse_known_at(known_at))
-    render(result, fmt, _rate_tables, RATE_COLUMNS, _rate_rows)
+    asked = _products(products or [], products_file)
+    args = (country("partner", partner), asked, parse_day("as_of", as_of), country("imposer", imposer),
+            parse_known_at(known_at))
+    if len(asked) == 1 and products_file is None:  # one question, one rate object (as before issue 12)
+        render(ctx.obj.rate(args[0], asked[0], *args[2:]), fmt, _rate_tables, RATE_COLUMNS, _rate_rows)
+        return
+    render(_Rates(ctx.obj.rates(*args)), fmt, _many_rate_tables, ("product", *RATE_COLUMNS), _many_rate_rows)
 
 
 @app.command()

@@ -172,5 +172,6 @@ ledger_meta = Table(
 
 #: The keys ``ledger_meta`` holds; ``verify`` refuses any other (answers depend on both).
 META_KEYS = ("position", "schema_version")
-# Bumped when read models change shape or meaning; `ledger init` upgrades (and rebuilds) older ledgers.
-SCHEMA_VERSION = "5"
+# Bumped when read models change shape or meaning (kept in `reads`, which the read path checks without
+# SQLAlchemy); `ledger init` upgrades (and rebuilds) older ledgers.
+from projections.readmodel.reads import SCHEMA_VERSION  # noqa: E402,F401

@@ -1,0 +1,366 @@
+"""Every query of the read side, once, as SQL text run through a DB-API connection.
+
+As-of answers are indexed queries: ``measures_as_of(db, 2025-06-01)`` reads only the
+interval rows with ``valid_from <= 2025-06-01 < valid_to`` — one per measure announced
+by then — whatever the length of the history behind them.
+
+Why SQL text and not SQLAlchemy Core: a read command is one short process, and
+importing SQLAlchemy (and its dialect) was over a third of its start-up. The read
+models are plain tables of strings and integers, so the text below runs unchanged on
+SQLite and PostgreSQL; the only difference between the drivers — the parameter style
+(``?`` for ``sqlite3``, ``%s`` for ``psycopg``) — is settled once, in :func:`bind`.
+Queries name their parameters ``:name``; a list or tuple value expands in place, so
+``product IN (:products)`` with three products becomes ``product IN (?, ?, ?)``::
+
+    >>> bind("SELECT view FROM t WHERE a = :day AND m IN (:ms)", {"day": "2025-06-01", "ms": ["x", "y"]}, "?")
+    ('SELECT view FROM t WHERE a = ? AND m IN (?, ?)', ['2025-06-01', 'x', 'y'])
+
+SQLAlchemy stays for the schema, the writer and the event store; this module imports
+none of it (an import-linter contract checks it), and neither do the pure folds it feeds.
+
+Where a rule needs both SQL and a fold, the SQL here only **narrows candidates** and the
+pure fold in ``projections`` decides: :func:`measures_as_of` keeps the measures whose
+partners or products *in any version* could name a pair, and ``projections.rates``
+applies the exact scope on the date; :func:`tracks_between` keeps the tracks whose
+opening named both countries, and ``projections.negotiations.parties_between`` decides
+on the folded view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import namedtuple
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import orjson
+
+from events.codes import ALL
+from projections.schedules import LineView, ScheduleHead
+from projections.shapes import head_from_json, line_from_row, view_from_json
+from projections.views import MeasureView
+
+if TYPE_CHECKING:
+    from projections.negotiations import NegotiationView
+    from projections.recorded import Recorded
+
+T = TypeVar("T")
+#: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
+IN_LIST = 500
+#: The read models' schema this program writes and reads (``ledger_meta.schema_version``).
+SCHEMA_VERSION = "5"
+
+
+class Db(Protocol):
+    """A DB-API connection with its placeholder: what every query here runs on (``ledger.storage.Reader``)."""
+
+    placeholder: str
+
+    def execute(self, sql: str, args: Sequence[Any]) -> Any:
+        """A DB-API cursor over the rows of ``sql`` run with positional ``args``."""
+
+
+_PARAM = re.compile(r":([a-z_]+)")
+
+
+def bind(sql: str, params: Mapping[str, Any], placeholder: str) -> tuple[str, list[Any]]:
+    """``sql`` with each ``:name`` replaced by the driver's placeholder, and the positional arguments."""
+    args: list[Any] = []
+
+    def one(match: re.Match[str]) -> str:
+        value = params[match.group(1)]
+        if isinstance(value, (list, tuple)):
+            args.extend(value)
+            return ", ".join([placeholder] * len(value))
+        args.append(value)
+        return placeholder
+
+    return _PARAM.sub(one, sql), args
+
+
+def rows(db: Db, sql: str, **params: Any) -> list[Any]:
+    """The rows of ``sql`` as tuples."""
+    text, args = bind(sql, params, db.placeholder)
+    return list(db.execute(text, args).fetchall())
+
+
+def named_rows(db: Db, sql: str, **params: Any) -> list[Any]:
+    """The rows of ``sql`` as named tuples (``row.position``), for folds that read columns by name."""
+    text, args = bind(sql, params, db.placeholder)
+    cursor = db.execute(text, args)
+    make = _row_class(tuple(d[0] for d in cursor.description))
+    return [make._make(r) for r in cursor.fetchall()]
+
+
+_ROW_CLASSES: dict[tuple[str, ...], Any] = {}
+
+
+def _row_class(names: tuple[str, ...]) -> Any:
+    if names not in _ROW_CLASSES:
+        _ROW_CLASSES[names] = namedtuple("Row", names)  # type: ignore[misc]  # noqa: PYI024
+    return _ROW_CLASSES[names]
+
+
+def column(db: Db, sql: str, **params: Any) -> list[Any]:
+    """The first column of the rows of ``sql``."""
+    return [r[0] for r in rows(db, sql, **params)]
+
+
+def in_chunks(values: Sequence[T], size: int = IN_LIST) -> Iterator[list[T]]:
+    """``values`` in slices of ``size``, for ``IN`` lists and other bounded batches."""
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
+
+
+# -- the ledger itself --------------------------------------------------------------------------
+
+
+def meta_value(db: Db, key: str) -> str | None:
+    """A ``ledger_meta`` value (``schema_version``, ``position``), None when unset."""
+    found = column(db, "SELECT value FROM ledger_meta WHERE key = :key", key=key)
+    return found[0] if found else None
+
+
+def chain_head(db: Db) -> tuple[int, str] | None:
+    """The last link of the hash chain, ``(position, digest)``; None for an empty ledger."""
+    found = rows(db, "SELECT position, digest FROM ledger_chain ORDER BY position DESC LIMIT 1")
+    return (int(found[0][0]), found[0][1]) if found else None
+
+
+# -- measures -----------------------------------------------------------------------------------
+
+
+def hs_prefixes(product: str) -> list[str]:
+    """Every HS prefix (2+ digits) that could name ``product``, and ``*``."""
+    return [ALL] + [product[:n] for n in range(2, len(product) + 1)]
+
+
+def _narrowing(imposer: str | None, partner: str | None, product: str | None) -> tuple[str, dict[str, Any]]:
+    """The ``AND …`` clauses that keep the imposer's measures whose partners / products, in any version,
+    could name the pair. A candidate only: exceptions, amendments and the date are for the fold to decide."""
+    sql, params = "", {"imposer": imposer, "partners": [ALL, partner], "prefixes": hs_prefixes(product or "")}
+    scoped = " AND imposer = :imposer" if imposer is not None else ""
+    if imposer is not None:
+        sql += " AND imposer = :imposer"
+    if partner is not None:
+        sql += (" AND measure IN (SELECT measure FROM measure_scope WHERE axis = 'p' AND value IN (:partners)"
+                f"{scoped})")
+    if product is not None:
+        sql += (" AND measure IN (SELECT measure FROM measure_scope WHERE axis = 'h' AND value IN (:prefixes)"
+                f"{scoped})")
+    return sql, params
+
+
+def measures_as_of(db: Db, day: dt.date, imposer: str | None = None, partner: str | None = None,
+                   product: str | None = None) -> list[MeasureView]:
+    """Measures announced by ``day`` as they stood then; ``partner``/``product`` keep the candidates
+    whose partners/products (in any version) could name them — the caller applies the exact rule."""
+    narrow, params = _narrowing(imposer, partner, product)
+    found = column(db, f"SELECT view FROM measure_intervals WHERE valid_from <= :day AND valid_to > :day{narrow}",
+                   day=day.isoformat(), **params)
+    views = [view_from_json(orjson.loads(v)) for v in found]
+    return sorted(views, key=lambda v: (v.imposer, v.measure))
+
+
+def interval_starts(db: Db, imposer: str | None, partner: str, product: str, start: dt.date,
+                    end: dt.date) -> list[dt.date]:
+    """The days in ``(start, end]`` on which a candidate measure for the pair changes (interval starts).
+
+    The rate of a pair can only change on such a day, so a series evaluates it there and nowhere else.
+    """
+    narrow, params = _narrowing(imposer, partner, product)
+    found = column(db, "SELECT DISTINCT valid_from FROM measure_intervals WHERE valid_from > :lo "
+                       f"AND valid_from <= :hi{narrow}", lo=start.isoformat(), hi=end.isoformat(), **params)
+    return sorted(dt.date.fromisoformat(v) for v in found)
+
+
+# -- schedules ----------------------------------------------------------------------------------
+
+
+def schedule_heads_of(db: Db, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
+    """The heads of every schedule (of ``imposer``, or the one ``slug``): supersession is decided over these."""
+    sql = "SELECT head FROM schedule_heads WHERE 1 = 1"
+    sql += " AND imposer = :imposer" if imposer is not None else ""
+    sql += " AND schedule = :slug" if slug is not None else ""
+    return [head_from_json(orjson.loads(h)) for h in column(db, sql, imposer=imposer, slug=slug)]
+
+
+def schedule_lines_on(db: Db, slugs: Sequence[str], day: dt.date, products: Sequence[str] | None = None,
+                      under: str | None = None) -> dict[str, list[LineView]]:
+    """Lines of the schedules ``slugs`` that hold on ``day``: only those with a prefix in ``products``
+    or, with ``under``, those under that code (``870323`` → ``87032301``…), if given.
+
+    Each filter is an index range on ``(schedule, product, valid_from)``: a 30,000-line schedule
+    answers a product from a handful of rows (``benchmarks/schedules.py`` times it).
+    """
+    sql = ("SELECT schedule, product, rate, text, specific, preferential FROM schedule_lines "
+           "WHERE schedule IN (:slugs) AND valid_from <= :day AND valid_to > :day")
+    if products is not None and under is not None:
+        # Two index ranges, not `product LIKE '870323%'` (which neither database searches with this index)
+        # nor an OR (which SQLite answers by reading every line of the schedule). HS codes are digit strings
+        # of at most 10 digits, so those starting with 870323 are exactly those from 870323 to 870323999999.
+        sql = f"{sql} AND product IN (:products) UNION {sql} AND product >= :under AND product <= :last"
+    elif products is not None:
+        sql += " AND product IN (:products)"
+    out: dict[str, list[LineView]] = {}
+    for part in in_chunks(slugs):
+        for slug, product, rate, text, specific, preferential in rows(
+                db, sql + " ORDER BY schedule, product", slugs=part, day=day.isoformat(),
+                products=list(products or ()), under=under, last=f"{under}{'9' * 12}"):
+            out.setdefault(slug, []).append(line_from_row(product, rate, text, specific, preferential))
+    return out
+
+
+def schedule_line_counts(db: Db, slugs: Sequence[str], day: dt.date) -> dict[str, int]:
+    """How many lines each schedule holds on ``day``."""
+    out: dict[str, int] = {}
+    for part in in_chunks(slugs):
+        out.update({slug: int(n) for slug, n in rows(
+            db, "SELECT schedule, COUNT(*) FROM schedule_lines WHERE schedule IN (:slugs) AND valid_from <= :day "
+                "AND valid_to > :day GROUP BY schedule", slugs=part, day=day.isoformat())})
+    return out
+
+
+def schedule_change_days(db: Db, imposer: str | None, product: str, start: dt.date,
+                         end: dt.date) -> list[dt.date]:
+    """Days in ``(start, end]`` on which a schedule of ``imposer`` starts or a line for ``product`` changes."""
+    scoped = " AND imposer = :imposer" if imposer is not None else ""
+    params = {"imposer": imposer, "prefixes": hs_prefixes(product), "lo": start.isoformat(), "hi": end.isoformat()}
+    days: set[str] = set()
+    for sql in ("SELECT effective_on FROM schedule_heads WHERE effective_on > :lo AND effective_on <= :hi",
+                "SELECT valid_from FROM schedule_lines WHERE product IN (:prefixes) AND valid_from > :lo "
+                "AND valid_from <= :hi",
+                "SELECT valid_to FROM schedule_lines WHERE product IN (:prefixes) AND valid_to > :lo "
+                "AND valid_to <= :hi"):
+        days.update(column(db, sql + scoped, **params))
+    return sorted(dt.date.fromisoformat(d) for d in days)
+
+
+# -- negotiations -------------------------------------------------------------------------------
+
+
+def tracks_between(db: Db, imposer: str | None, partner: str | None, day: dt.date | None = None) -> list[str]:
+    """Tracks whose opening named the given countries (all tracks when neither is given), opened by ``day``.
+
+    Two different countries are one lookup in ``track_pairs``, however many tracks either
+    has with others. Candidates only: ``parties_between`` decides on the folded view.
+    """
+    codes = sorted({c for c in (imposer, partner) if c is not None})
+    opened = " AND opened_on <= :day" if day is not None else ""
+    iso = day.isoformat() if day is not None else None
+    if len(codes) == 2:
+        found = column(db, f"SELECT track FROM track_pairs WHERE party = :party AND other = :other{opened}",
+                       party=codes[0], other=codes[1], day=iso)
+    else:
+        party = " AND party = :party" if codes else ""
+        found = column(db, f"SELECT DISTINCT track FROM track_parties WHERE 1 = 1{party}{opened}",
+                       party=codes[0] if codes else None, day=iso)
+    return sorted(set(found))
+
+
+def summits_naming(db: Db, tracks: Sequence[str]) -> list[str]:
+    """The summits whose schedule names any of ``tracks``."""
+    found: set[str] = set()
+    for part in in_chunks(tracks):
+        found.update(column(db, "SELECT summit FROM summit_tracks WHERE track IN (:tracks)", tracks=part))
+    return sorted(found)
+
+
+def live_event_rows(db: Db, kind: str, slugs: Sequence[str]) -> list[Any]:
+    """The index rows of the live events (corrections applied, retracted ones left out) of some subjects
+    of one kind, in record order: ``position, type, subject, recorded_at, recorded_by, current``.
+
+    One query for readers and for the writer's refolds (``queries.load_subjects``).
+    """
+    return named_rows(db, "SELECT position, type, subject, recorded_at, recorded_by, current FROM ledger_index "
+                          "WHERE subject_kind = :kind AND subject IN (:slugs) AND current IS NOT NULL "
+                          "ORDER BY position", kind=kind, slugs=list(slugs))
+
+
+def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Recorded]]:
+    """Live events of the subjects ``slugs`` (tracks or summits), decoded, by slug.
+
+    Only negotiations are folded from events on the read path. They decode with the models of
+    their own two families (``events.talks``, ``events.summit``), imported here when a track is
+    found: the fold (``projections.negotiations``) dispatches on those classes, and those two
+    modules cost about 20 ms against about 45 ms for the whole event registry (measured with
+    ``python -X importtime``). Folding the stored JSON instead would need a second copy of the
+    negotiation rules over dicts; one rule is worth the 20 ms.
+    """
+    if not slugs:
+        return {}
+    import datetime
+
+    from events import summit, talks
+    from events.common import types_of
+    from projections.recorded import Recorded
+
+    types = {**types_of(talks), **types_of(summit)}
+    out: dict[str, list[Recorded]] = {}
+    for part in in_chunks(slugs):
+        for row in live_event_rows(db, kind, part):
+            out.setdefault(row.subject, []).append(Recorded(
+                position=row.position, recorded_at=datetime.datetime.fromisoformat(row.recorded_at),
+                recorded_by=row.recorded_by, event=types[row.type].model_validate_json(row.current)))
+    return out
+
+
+def negotiation_events(db: Db, imposer: str | None, partner: str | None, day: dt.date | None = None
+                       ) -> tuple[dict[str, list[Recorded]], dict[str, list[Recorded]]]:
+    """The live events of the candidate tracks between the countries, and of the summits naming them."""
+    tracks = tracks_between(db, imposer, partner, day)
+    if not tracks:
+        return {}, {}
+    return subject_events(db, "track", tracks), subject_events(db, "summit", summits_naming(db, tracks))
+
+
+def negotiations_as_of(db: Db, day: dt.date, imposer: str | None = None,
+                       partner: str | None = None) -> list[NegotiationView]:
+    tracks, summits = negotiation_events(db, imposer, partner, day)
+    if not tracks:
+        return []
+    from projections.negotiations import negotiations_on
+
+    return negotiations_on(tracks, summits, day, imposer, partner)
+
+
+# -- history ------------------------------------------------------------------------------------
+
+INDEX_COLUMNS = ("position, event_id, type, subject_kind, subject, target, date, recorded_at, recorded_by, "
+                 "payload, current")
+
+
+def history_rows(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
+                 until: dt.date | None = None) -> list[Any]:
+    """Index rows (every column, by name) in record order: of one subject, dated in a range, if given."""
+    sql = f"SELECT {INDEX_COLUMNS} FROM ledger_index WHERE 1 = 1"
+    sql += " AND subject_kind = :kind AND subject = :slug" if kind is not None else ""
+    sql += " AND date >= :since" if since is not None else ""
+    sql += " AND date <= :until" if until is not None else ""
+    return named_rows(db, sql + " ORDER BY position", kind=kind, slug=slug,
+                      since=since.isoformat() if since else None, until=until.isoformat() if until else None)
+
+
+def corrections_by_target(db: Db, event_ids: Sequence[str]) -> dict[str, list[int]]:
+    """Positions of the corrections (and retractions) of each of ``event_ids``."""
+    out: dict[str, list[int]] = {}
+    for part in in_chunks(event_ids):
+        for target, position in rows(db, "SELECT target, position FROM ledger_index WHERE target IN (:ids) "
+                                         "ORDER BY position", ids=part):
+            out.setdefault(target, []).append(position)
+    return out
+
+
+def roles(db: Db, stream: Any, positions: Sequence[int]) -> dict[int, str]:
+    """The database role that inserted each event at ``positions`` of the log ``stream``, where one was recorded.
+
+    Read from the log itself (``ledger_events.recorded_by_role``), not from a read model.
+    """
+    out: dict[int, str] = {}
+    for part in in_chunks(positions):
+        out.update((int(p), r) for p, r in rows(
+            db, "SELECT originator_version, recorded_by_role FROM ledger_events WHERE originator_id = :stream "
+                "AND originator_version IN (:positions) AND recorded_by_role IS NOT NULL",
+            stream=stream, positions=part))
+    return out

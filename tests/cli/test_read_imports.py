@@ -1,0 +1,85 @@
+"""Read commands start without the write side: `ledger state` and `ledger rate` (and the other reads
+without ``--known-at``) import no SQLAlchemy and no ``eventsourcing`` module (issue 12: those were over
+a third of a read's start-up).
+
+Each command runs in a fresh interpreter on a loaded ledger (the US–Japan example: measures,
+negotiations and an HTS excerpt), on SQLite and PostgreSQL, and prints the modules it imported
+when it exits. No timing is asserted here: ``benchmarks`` measures the start-up; this test keeps
+the reason it is fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("sqlalchemy", "eventsourcing", "eventsourcing_sqlalchemy")
+# Runs the real entry point, then reports every module loaded, whatever the exit path.
+WRAPPER = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+from ledger.cli import main
+main()
+"""
+
+
+@pytest.fixture
+def loaded(cli: Cli) -> Cli:
+    run = cli("append", "--file", str(ROOT / "examples" / "us-japan-2025.jsonl"))
+    assert run.exit_code == 0, run.stderr
+    return cli
+
+
+def modules_of(url: str, *args: str) -> tuple[str, list[str]]:
+    """The standard output of ``ledger --db URL ARGS`` run in a new interpreter, and the modules it loaded."""
+    env = {**os.environ, "LEDGER_DB": url, "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, env=env,
+                          cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    line = next(ln for ln in done.stderr.splitlines() if ln.startswith("MODULES "))
+    return done.stdout, json.loads(line.removeprefix("MODULES "))
+
+
+def forbidden(modules: list[str]) -> list[str]:
+    return [m for m in modules if m.split(".")[0] in FORBIDDEN]
+
+
+@pytest.mark.parametrize("args", [
+    ("state", "--as-of", "2025-06-01", "--imposer", "US", "--partner", "JP"),
+    ("state", "--as-of", "2025-06-01", "--format", "json"),
+    ("rate", "JP", "87032301", "--as-of", "2025-06-01", "--imposer", "US"),
+    ("rate", "JP", "87032301", "8708", "870323", "--as-of", "2025-06-01", "--format", "json"),
+    ("diff", "--from", "2025-04-01", "--to", "2025-07-31", "--partner", "JP"),
+    ("history", "--track", "us-jp-tariffs"),
+    ("timeline", "--partner", "JP"),
+    ("schedule", "list", "--as-of", "2025-06-01"),
+    ("schedule", "show", "us-hts-2025", "--product", "8703"),
+    ("digest",),
+], ids=["state-pair", "state-json", "rate", "rates-json", "diff", "history", "timeline", "schedule-list",
+        "schedule-show", "digest"])
+def test_read_commands_import_no_sqlalchemy_and_no_eventsourcing(loaded: Cli, args: tuple[str, ...]) -> None:
+    out, modules = modules_of(loaded.url, *args)
+    assert out.strip(), "the command answered nothing"
+    assert forbidden(modules) == []
+
+
+def test_the_answer_in_a_fresh_process_is_the_in_process_answer(loaded: Cli) -> None:
+    args = ("rate", "JP", "87032301", "--as-of", "2025-06-01", "--imposer", "US", "--format", "json")
+    out, _ = modules_of(loaded.url, *args)
+    assert json.loads(out) == loaded(*args).json()
+
+
+def test_state_folds_negotiations_without_the_whole_event_registry(loaded: Cli) -> None:
+    out, modules = modules_of(loaded.url, "state", "--as-of", "2025-06-01", "--partner", "JP", "--format", "json")
+    assert json.loads(out)["negotiations"], "the example has a US–JP track"
+    # Only the two negotiation families are decoded; measures come from their read-model rows.
+    assert {"events.talks", "events.summit"} <= set(modules)
+    assert "events.registry" not in modules and "events.measure" not in modules
