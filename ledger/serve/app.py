@@ -177,7 +177,7 @@ def create_app(settings: Settings) -> FastAPI:
         ledger.digest()  # fail here (a missing ledger: 503) rather than halfway through the stream
         return StreamingResponse(ledger.export(), media_type="application/x-ndjson")
 
-    @app.get("/api/health", tags=["reads"], response_model=None, responses={200: {"model": models.Health}})
+    @app.get("/api/health", dependencies=read, tags=["reads"], response_model=None, responses={200: {"model": models.Health}})
     def health() -> Response:
         """Whether the ledger answers, its event count and the head of its hash chain (`ledger digest`)."""
         head = ledger.digest()
