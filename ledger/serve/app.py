@@ -24,8 +24,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from events.errors import BadInput, InputError, LedgerError
 from ledger.errors import NoLedger, StorageError
-from ledger.service import Ledger, parse_day, parse_known_at, raise_input
 from ledger.serve import models
+from ledger.service import Ledger, parse_day, parse_known_at, raise_input
 
 SETTINGS_VARIABLE = "LEDGER_SERVE_SETTINGS"
 MEBIBYTE = 1024 * 1024
@@ -177,7 +177,8 @@ def create_app(settings: Settings) -> FastAPI:
         ledger.digest()  # fail here (a missing ledger: 503) rather than halfway through the stream
         return StreamingResponse(ledger.export(), media_type="application/x-ndjson")
 
-    @app.get("/api/health", dependencies=read, tags=["reads"], response_model=None, responses={200: {"model": models.Health}})
+    @app.get("/api/health", dependencies=read, tags=["reads"], response_model=None,
+             responses={200: {"model": models.Health}})
     def health() -> Response:
         """Whether the ledger answers, its event count and the head of its hash chain (`ledger digest`)."""
         head = ledger.digest()

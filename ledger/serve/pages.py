@@ -135,8 +135,9 @@ def _chart(ledger: Ledger, partner: str, product: str, first: dt.date, last: dt.
            known_at: str | None) -> str | None:
     """The ``ledger chart`` drawing as inline SVG; None when matplotlib (the chart extra) is missing."""
     try:
-        from ledger.charting import inline_svg
         import matplotlib  # noqa: F401
+
+        from ledger.charting import inline_svg
     except ImportError:
         return None
     series = ledger.rate_series(partner, product, first, last, imposer, known_at)

@@ -25,20 +25,21 @@ def api(served: Served, path: str, **params: str) -> Any:
 
 
 class TestSameAnswersAsTheCli:
-    @pytest.mark.parametrize("args", [("2025-06-01", None, None), ("2025-06-01", "JP", "US"), ("2025-04-09", None, "US"),
-                                      ("2025-08-01", "JP", None)])
+    @pytest.mark.parametrize("args", [("2025-06-01", None, None), ("2025-06-01", "JP", "US"),
+                                      ("2025-04-09", None, "US"), ("2025-08-01", "JP", None)])
     def test_state(self, sample: Served, args: tuple[str, str | None, str | None]) -> None:
         day, partner, imposer = args
         options = ["--as-of", day] + (["--partner", partner] if partner else []) + (
             ["--imposer", imposer] if imposer else [])
-        params = {"as_of": day, **({"partner": partner} if partner else {}), **({"imposer": imposer} if imposer else {})}
+        params = {"as_of": day, **({"partner": partner} if partner else {}),
+                  **({"imposer": imposer} if imposer else {})}
         got = api(sample, "/api/state", **params)
         assert got == cli_json(sample, "state", *options)
         models.State.model_validate(got)
 
     @pytest.mark.parametrize(("partner", "product", "day", "imposer"), [
-        ("JP", "870323", "2025-06-01", "US"), ("JP", "9503", "2025-04-09", "US"), ("JP", "87032301", "2025-09-20", None),
-        ("CN", "1006", "2025-06-01", None)])
+        ("JP", "870323", "2025-06-01", "US"), ("JP", "9503", "2025-04-09", "US"),
+        ("JP", "87032301", "2025-09-20", None), ("CN", "1006", "2025-06-01", None)])
     def test_rate(self, sample: Served, partner: str, product: str, day: str, imposer: str | None) -> None:
         params = {"as_of": day, **({"imposer": imposer} if imposer else {})}
         got = api(sample, f"/api/rate/{partner}/{product}", **params)
