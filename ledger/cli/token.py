@@ -9,7 +9,8 @@ import typer
 from ledger.cli.options import TableJson
 from ledger.cli.output import TableOrJson
 
-app = typer.Typer(name="token", help="Tokens for `ledger serve`: who may append over HTTP, under which name.",
+app = typer.Typer(name="token", help="Tokens for `ledger serve`: who may append over HTTP, under which name.\n\n"
+                  "Example: ledger token create alice",
                   no_args_is_help=True, rich_markup_mode=None)
 
 Name = Annotated[str, typer.Argument(help="The token's name; it becomes recorded_by of what it appends.")]
