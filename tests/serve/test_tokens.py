@@ -90,3 +90,20 @@ def test_verify_does_not_vouch_for_tokens_they_are_operational(cli: Cli) -> None
     cli("token", "create", "alice")
     cli("token", "revoke", "alice")
     assert cli("verify").exit_code == 0
+
+
+def test_every_table_of_a_ledger_is_the_log_a_read_model_or_declared_operational(cli: Cli) -> None:
+    """The token table is the one table verify does not vouch for, and it is declared so."""
+    from sqlalchemy import inspect
+
+    from ledger.tokens import OPERATIONAL_TABLES
+    from projections.readmodel.tables import metadata
+
+    engine = create_engine(cli.url)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+    assert tables == {"ledger_events", *metadata.tables, *OPERATIONAL_TABLES}
+    assert not set(OPERATIONAL_TABLES) & set(metadata.tables)
