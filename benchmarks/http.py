@@ -34,7 +34,6 @@ from benchmarks.generate import write_file
 from benchmarks.proc import child_env, ledger_argv
 
 HOST = "127.0.0.1"
-NAMESPACE = uuid.UUID("5e7e0b1e-4c1a-4d2b-9a77-000000000013")
 DAYS = [f"2025-{m:02d}-{d:02d}" for m in range(1, 13) for d in (1, 15)]
 PRODUCTS = ["870323", "87032301", "9503", "8708", "7208", "760110"]
 
@@ -117,8 +116,10 @@ def reader(port: int, seed: int, requests: int, deadline: float, tally: Tally) -
 
 
 def new_events(count: int) -> list[dict[str, object]]:
-    return [{"type": "measure.announced", "id": str(uuid.uuid5(NAMESPACE, str(i))), "date": "2025-05-01",
-             "measure": f"bench-http-{i}", "imposer": "FR", "partners": ["NZ"], "products": [f"{10 + i % 80:02d}"],
+    """``count`` new measures, with ids and slugs of this run only (so a kept ledger can be loaded again)."""
+    run = uuid.uuid4()
+    return [{"type": "measure.announced", "id": str(uuid.uuid5(run, str(i))), "date": "2025-05-01",
+             "measure": f"bench-http-{run.hex[:8]}-{i}", "imposer": "FR", "partners": ["NZ"], "products": [f"{10 + i % 80:02d}"],
              "rate": 5, "basis": "load test", "effective_on": "2025-06-01", "source": "benchmarks/http.py"}
             for i in range(count)]
 
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1000, help="events the writer appends")
     parser.add_argument("--batch", type=int, default=10, help="events per POST")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--cache", type=int, default=4096, help="ledger serve --cache (0: every answer computed)")
     parser.add_argument("--keep", help="folder to keep the ledger in (reused when there)")
     args = parser.parse_args(argv)
 
@@ -162,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     token = run_cli(db, "token", "create", f"bench-{uuid.uuid4().hex[:8]}").strip()
     port = free_port()
     server = subprocess.Popen([*ledger_argv(), "--db", db, "serve", "--port", str(port), "--workers",
-                               str(args.workers)], env=child_env(), stdout=subprocess.DEVNULL,
+                               str(args.workers), "--cache", str(args.cache)], env=child_env(), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     tally = Tally()
     events = new_events(args.events)
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=60)
 
     print(f"ledger of {before} events, {args.clients} readers, 1 writer ({args.events} events in POSTs of "
-          f"{args.batch}), {args.workers} worker(s); readers ran {readers_done:.1f} s, all {elapsed:.1f} s")
+          f"{args.batch}), {args.workers} worker(s), cache {args.cache}; readers ran {readers_done:.1f} s, all {elapsed:.1f} s")
     print(f"| endpoint | requests | failed | requests/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|")
     for endpoint in ("rate", "state", "append"):
         got = tally.latencies.get(endpoint, [])

@@ -342,6 +342,13 @@ class Ledger:
         found = verify(self.app(), digest, progress)
         return Verification(True, found["events"], found["digest"], found["append_only"])
 
+    def position(self) -> int:
+        """The last log position the read models reflect; it moves with every append (``ledger serve``'s cache key)."""
+        from projections.readmodel.queries import get_meta
+
+        with self.reading() as conn:
+            return int(get_meta(conn, "position") or 0)
+
     def digest(self) -> Digest:
         """The head of the hash chain and the event count."""
         from ledger.reports import head

@@ -23,6 +23,8 @@ def serve(
     cors_origin: Annotated[Optional[list[str]], typer.Option(
         "--cors-origin", help="Let pages from this origin call the API from a browser (repeatable); none by "
         "default.")] = None,
+    cache: Annotated[int, typer.Option("--cache", min=0, help="Answers of state, rate and diff kept per process, "
+                                       "keyed by the log position so an append invalidates them (0: none).")] = 4096,
     forwarded_allow_ips: Annotated[Optional[str], typer.Option(
         "--forwarded-allow-ips", help="Reverse proxies whose X-Forwarded-* headers are trusted "
         "(comma-separated IPs, * for any).")] = None,
@@ -45,10 +47,11 @@ def serve(
     ledger = ctx.obj
     ledger.digest()  # no ledger here: say how to create one now, not on the first request
     settings = Settings(db=ledger.url, private=private, max_body=max_body * 1024 * 1024,
-                        cors_origins=tuple(cors_origin or ()))
+                        cors_origins=tuple(cors_origin or ()), cache=cache)
     # uvicorn's worker processes build the app from an import string: the settings travel in their environment.
     os.environ[SETTINGS_VARIABLE] = settings.to_json()
     message(f"serving {ledger.where} on http://{host}:{port}/ ({workers} worker{'s' if workers > 1 else ''}"
             f"{', private' if private else ''}); Ctrl-C stops")
     uvicorn.run("ledger.serve.app:from_environment", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", forwarded_allow_ips=forwarded_allow_ips, server_header=False)
+                log_level="warning", access_log=False, forwarded_allow_ips=forwarded_allow_ips,
+                server_header=False)

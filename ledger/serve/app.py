@@ -49,6 +49,8 @@ class Settings:
     private: bool = False
     max_body: int = 16 * MEBIBYTE
     cors_origins: tuple[str, ...] = ()
+    #: Answers kept per process (0: none); see :class:`Answers`.
+    cache: int = 4096
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -90,6 +92,40 @@ def json_answer(data: Any) -> Response:
     return Response(orjson.dumps(data), media_type="application/json")
 
 
+class Answers:
+    """Recent JSON answers of this process, keyed by the question *and the ledger's log position*.
+
+    A read's answer depends only on the log, and the position moves with every append — by this
+    process or any other on the same database — so an answer kept under the position read at the
+    start of the request can never be served after the log changed: the next request reads the new
+    position and misses. The position is read on every request (one indexed row), so the server
+    stays stateless in what it answers. Bounded: the oldest answers are dropped first.
+    """
+
+    def __init__(self, size: int):
+        from collections import OrderedDict
+
+        self.size = size
+        self.kept: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def answer(self, ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], Any]) -> Response:
+        if self.size <= 0:
+            return json_answer(compute())
+        full = (ledger.position(), *key)
+        with self.lock:
+            body = self.kept.get(full)
+            if body is not None:
+                self.kept.move_to_end(full)
+        if body is None:
+            body = orjson.dumps(compute())
+            with self.lock:
+                self.kept[full] = body
+                while len(self.kept) > self.size:
+                    self.kept.popitem(last=False)
+        return Response(body, media_type="application/json")
+
+
 def from_environment() -> FastAPI:
     """The app for a uvicorn worker process, from the settings ``ledger serve`` put in the environment."""
     raw = os.environ.get(SETTINGS_VARIABLE)
@@ -106,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ledger = ledger
     app.state.settings = settings
     writing = threading.Lock()  # one append at a time per process; the database orders processes
+    answers = Answers(settings.cache)
 
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
@@ -139,16 +176,17 @@ def create_app(settings: Settings) -> FastAPI:
              responses={200: {"model": models.State}, 400: {"model": models.Error}})
     def state(as_of: Day, known_at: KnownAt = None, imposer: Country = None, partner: Country = None) -> Response:
         """The `state` JSON: measures and their status on `as_of`, and the negotiations (`ledger state`)."""
-        return json_answer(ledger.state(parse_day("as_of", as_of), parse_known_at(known_at),
-                                        _country("imposer", imposer), _country("partner", partner)).to_json())
+        return answers.answer(ledger, ("state", as_of, known_at, imposer, partner), lambda: ledger.state(
+            parse_day("as_of", as_of), parse_known_at(known_at), _country("imposer", imposer),
+            _country("partner", partner)).to_json())
 
     @app.get("/api/rate/{partner}/{product}", dependencies=read, response_model=None, tags=["reads"],
              responses={200: {"model": models.Rate}, 400: {"model": models.Error}})
     def rate(partner: str, product: str, as_of: Day, imposer: Country = None, known_at: KnownAt = None) -> Response:
         """The `rate` JSON: the stacked rate of a partner's product, and why (`ledger rate`)."""
-        return json_answer(ledger.rate(_country("partner", partner) or "", _product(product),
-                                       parse_day("as_of", as_of), _country("imposer", imposer),
-                                       parse_known_at(known_at)).to_json())
+        return answers.answer(ledger, ("rate", partner, product, as_of, imposer, known_at), lambda: ledger.rate(
+            _country("partner", partner) or "", _product(product), parse_day("as_of", as_of),
+            _country("imposer", imposer), parse_known_at(known_at)).to_json())
 
     @app.get("/api/diff", dependencies=read, response_model=None, tags=["reads"],
              responses={200: {"model": models.Diff}, 400: {"model": models.Error}})
@@ -156,8 +194,9 @@ def create_app(settings: Settings) -> FastAPI:
              end: Annotated[str, Query(alias="to", description="the later valid date")],
              known_at: KnownAt = None, imposer: Country = None, partner: Country = None) -> Response:
         """The `diff` JSON: what changed in the state between two dates (`ledger diff`)."""
-        return json_answer(ledger.diff(parse_day("from", start), parse_day("to", end), parse_known_at(known_at),
-                                       _country("imposer", imposer), _country("partner", partner)).to_json())
+        return answers.answer(ledger, ("diff", start, end, known_at, imposer, partner), lambda: ledger.diff(
+            parse_day("from", start), parse_day("to", end), parse_known_at(known_at), _country("imposer", imposer),
+            _country("partner", partner)).to_json())
 
     @app.get("/api/history", dependencies=read, response_model=None, tags=["reads"],
              responses={200: {"model": models.HistoryPage}, 400: {"model": models.Error},

@@ -105,3 +105,17 @@ def test_private_reads_need_a_token(fresh: Served) -> None:
         assert client.get("/api/health").status_code == 401
         assert client.get("/", params={"as_of": "2025-06-01"}).status_code == 401
         assert client.get("/api/health", headers=bearer(fresh.token)).status_code == 200
+
+
+def test_an_append_changes_the_next_answer_at_once(fresh: Served) -> None:
+    """Answers are kept per log position: after an append (through the API or the CLI) the answer is new."""
+    question = {"as_of": "2025-06-01", "imposer": "US"}
+    assert fresh.client.get("/api/rate/JP/870323", params=question).json()["rate"] == 0
+    assert fresh.client.post("/api/events", content=body([MEASURE]), headers=bearer(fresh.token)).status_code == 200
+    assert fresh.client.get("/api/rate/JP/870323", params=question).json()["rate"] == 10
+    later = ev("measure.amended", "2025-05-01", measure="m-one", effective_on="2025-05-02", rate=20)
+    assert fresh.cli.append_lines([later]).exit_code == 0  # another writer, outside this server
+    got = fresh.client.get("/api/rate/JP/870323", params=question).json()
+    assert got["rate"] == 20
+    assert got == fresh.cli("rate", "JP", "870323", "--as-of", "2025-06-01", "--imposer", "US", "--format",
+                            "json").json()
