@@ -119,7 +119,8 @@ def new_events(count: int) -> list[dict[str, object]]:
     """``count`` new measures, with ids and slugs of this run only (so a kept ledger can be loaded again)."""
     run = uuid.uuid4()
     return [{"type": "measure.announced", "id": str(uuid.uuid5(run, str(i))), "date": "2025-05-01",
-             "measure": f"bench-http-{run.hex[:8]}-{i}", "imposer": "FR", "partners": ["NZ"], "products": [f"{10 + i % 80:02d}"],
+             "measure": f"bench-http-{run.hex[:8]}-{i}", "imposer": "FR", "partners": ["NZ"],
+             "products": [f"{10 + i % 80:02d}"],
              "rate": 5, "basis": "load test", "effective_on": "2025-06-01", "source": "benchmarks/http.py"}
             for i in range(count)]
 
@@ -164,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     token = run_cli(db, "token", "create", f"bench-{uuid.uuid4().hex[:8]}").strip()
     port = free_port()
     server = subprocess.Popen([*ledger_argv(), "--db", db, "serve", "--port", str(port), "--workers",
-                               str(args.workers), "--cache", str(args.cache)], env=child_env(), stdout=subprocess.DEVNULL,
+                               str(args.workers), "--cache", str(args.cache)], env=child_env(),
+                              stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     tally = Tally()
     events = new_events(args.events)
@@ -187,8 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         server.wait(timeout=60)
 
     print(f"ledger of {before} events, {args.clients} readers, 1 writer ({args.events} events in POSTs of "
-          f"{args.batch}), {args.workers} worker(s), cache {args.cache}; readers ran {readers_done:.1f} s, all {elapsed:.1f} s")
-    print(f"| endpoint | requests | failed | requests/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|")
+          f"{args.batch}), {args.workers} worker(s), cache {args.cache}; readers ran {readers_done:.1f} s, "
+          f"all {elapsed:.1f} s")
+    print("| endpoint | requests | failed | requests/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|")
     for endpoint in ("rate", "state", "append"):
         got = tally.latencies.get(endpoint, [])
         if not got:
