@@ -137,7 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Negotiation ledger", version="1",
                   description="The ledger's answers over HTTP: the same JSON as `ledger … --format json` "
-                  "(docs/spec.md §5.4, §7).", docs_url="/api/docs", redoc_url=None)
+                  "(docs/spec.md §5.4, §7).", docs_url=None, redoc_url=None)  # their pages load scripts from a CDN
     ledger = Ledger(settings.db)
     app.state.ledger = ledger
     app.state.settings = settings
