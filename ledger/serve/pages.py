@@ -32,6 +32,7 @@ def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., None]) -> None
 
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["source"] = _source_text
+    templates.env.filters["weblink"] = _weblink
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     read = [Depends(reader)]
 
@@ -150,3 +151,9 @@ def _source_text(source: Any) -> str:
         return str(source or "")
     parts = [source.get("publisher"), source.get("title"), source.get("published_on")]
     return ", ".join(str(p) for p in parts if p)
+
+
+def _weblink(url: Any) -> str:
+    """``url`` if it is a web address (http or https), else "": a source's url is any text, never a script."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""

@@ -66,3 +66,14 @@ def test_the_stylesheet_is_served_locally(sample: Served) -> None:
     html = page(sample, "/", as_of="2025-06-01")
     assert '<link rel="stylesheet" href="/static/style.css">' in html and "http" not in html.split("<body>")[0]
     assert sample.client.get("/static/style.css").status_code == 200
+
+
+def test_a_source_url_becomes_a_link_only_when_it_is_a_web_address(fresh: Served) -> None:
+    from tests.scenario import ev
+
+    event = ev("measure.announced", "2025-04-02", measure="m-one", imposer="US", partners=["JP"], products=["*"],
+               rate=10, basis="b", effective_on="2025-04-09",
+               source={"title": "odd", "url": "javascript:alert(1)"})
+    assert fresh.cli.append_lines([event]).exit_code == 0
+    html = page(fresh, "/history", measure="m-one")
+    assert "javascript:" not in html and "odd" in html
