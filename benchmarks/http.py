@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         if found in ids:
             seen[found] = seen.get(found, 0) + 1
     after = json.loads(run_cli(db, "digest", "--format", "json"))["events"]
-    exactly_once = len(seen) == len(ids) and set(seen.values()) == {1}
+    exactly_once = len(seen) == len(ids) and all(n == 1 for n in seen.values())
     print(f"verify: {'passed' if verdict.returncode == 0 else 'FAILED ' + verdict.stderr.decode()[-300:]}; "
           f"appended ids in the export exactly once: {exactly_once} ({len(seen)}/{len(ids)}); "
           f"events {before} -> {after}")
