@@ -291,7 +291,7 @@ def history_page(ledger: Ledger, measure: str | None, track: str | None, summit:
 def _country(field: str, value: str | None) -> str | None:
     from ledger.cli.options import country
 
-    return country(field, value.upper() if value else value)
+    return country(field, value)
 
 
 def _product(value: str) -> str:

@@ -28,7 +28,12 @@ DRAWING = threading.Lock()  # matplotlib figures are drawn one at a time
 
 
 def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., None]) -> None:
-    from ledger.serve.app import _country, _product, bad_input_body, history_page
+    from ledger.serve.app import _country as exact_country
+    from ledger.serve.app import _product, bad_input_body, history_page
+
+    def _country(field: str, value: str | None) -> str | None:
+        # A form is typed by hand: "jp" means JP. (The API takes codes exactly as the CLI does.)
+        return exact_country(field, value.strip().upper() if value else None)
 
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["source"] = _source_text

@@ -101,6 +101,12 @@ class TestErrors:
         answer = sample.client.get("/api/rate/XX/870323", params={"as_of": "2025-06-01"})
         assert answer.status_code == 400 and answer.json()["error"]["field"] == "partner"
 
+    def test_a_lower_case_code_is_refused_as_the_cli_refuses_it(self, sample: Served) -> None:
+        answer = sample.client.get("/api/state", params={"as_of": "2025-06-01", "partner": "jp"})
+        assert answer.status_code == 400
+        run = sample.cli("state", "--as-of", "2025-06-01", "--partner", "jp")
+        assert run.exit_code == 2 and f"error: {answer.json()['error']['message']}" in run.stderr
+
     def test_missing_parameter_is_400_in_the_error_shape(self, sample: Served) -> None:
         answer = sample.client.get("/api/state")
         assert answer.status_code == 400 and answer.json()["error"]["field"] == "as_of"

@@ -77,3 +77,8 @@ def test_a_source_url_becomes_a_link_only_when_it_is_a_web_address(fresh: Served
     assert fresh.cli.append_lines([event]).exit_code == 0
     html = page(fresh, "/history", measure="m-one")
     assert "javascript:" not in html and "odd" in html
+
+
+def test_a_form_typed_in_lower_case_is_understood(sample: Served) -> None:
+    html = page(sample, "/rate", partner="jp", product="870323", as_of="2025-06-01")
+    assert '<strong id="rate">27.5%</strong>' in html
