@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 DEMO_DB := demo.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint docs bench bench-full clean
+.PHONY: demo test lint docs bench bench-full clean chromium
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) (log: $(VENV)/install.log)"
 	@$(PYTHON) -m venv $(VENV)
-	@( $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev]' ) > $(VENV)/install.log 2>&1 \
+	@( $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[dev,serve]' ) > $(VENV)/install.log 2>&1 \
 	  || { tail -n 30 $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
@@ -20,9 +20,19 @@ demo: $(STAMP)
 	@$(BIN)/ledger --db $(DEMO_DB) append --file examples/us-japan-2025.jsonl
 	@$(BIN)/ledger --db $(DEMO_DB) state --as-of 2025-06-01 --partner JP
 	@$(BIN)/ledger --db $(DEMO_DB) rate JP 87032301 --as-of 2025-06-01 --imposer US
+	@echo "next: $(BIN)/ledger --db $(DEMO_DB) serve   then open http://127.0.0.1:8000/?as_of=2025-06-01&partner=JP"
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
+
+# The browser test drives the distribution's headless Chromium; install it when missing and we may (root, apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the browser test (apt-get)"; \
+	    ( apt-get update -qq && apt-get install -y -qq chromium ) > $(VENV)/chromium.log 2>&1 \
+	      || echo "could not install chromium (log: $(VENV)/chromium.log): the browser test skips, or fails with CI=true"; \
+	  else echo "chromium is missing: the browser test skips, or fails with CI=true (apt-get install chromium)"; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check events projections ledger tests benchmarks docs

@@ -249,11 +249,19 @@ def _milestone_strip(strip: Any, marks: Sequence[Milestone], labels: Sequence[st
 
 def render(series: RateSeries, path: Path) -> None:
     """Write the chart to ``path`` (png, svg or html by its suffix), replacing it atomically."""
+    kind = path.suffix.lower().lstrip(".")
+    data = figure_bytes(series, "png" if kind == "png" else "svg")
+    if kind == "html":
+        data = html_page(series, data.decode("utf-8")).encode("utf-8")
+    _write_atomically(path, data)
+
+
+def figure_bytes(series: RateSeries, kind: str) -> bytes:
+    """The chart drawn as ``png`` or ``svg`` (matplotlib's SVG backend, text kept as text)."""
     import warnings
 
     from matplotlib import rc_context
 
-    kind = path.suffix.lower().lstrip(".")
     buffer = io.BytesIO()
     # Labels are the ledger's text, never TeX ("$5 and $6" stays literal). Glyphs the fonts lack (CJK, emoji)
     # become boxes; matplotlib's warning about each, with source paths, is noise on stderr: dropped.
@@ -265,10 +273,13 @@ def render(series: RateSeries, path: Path) -> None:
         else:
             with rc_context({"svg.fonttype": "none"}):  # real, selectable text instead of glyph outlines
                 fig.savefig(buffer, format="svg", metadata={"Date": None})
-    data = buffer.getvalue()
-    if kind == "html":
-        data = html_page(series, data.decode("utf-8")).encode("utf-8")
-    _write_atomically(path, data)
+    return buffer.getvalue()
+
+
+def inline_svg(series: RateSeries) -> str:
+    """The chart as an ``<svg>`` element to put in a page (``ledger serve``'s ``/rate``)."""
+    svg = figure_bytes(series, "svg").decode("utf-8")
+    return svg[svg.index("<svg"):]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

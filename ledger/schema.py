@@ -163,6 +163,11 @@ def create_schema(app: Any) -> bool:
             raw.close()
     app.recorder.create_table()
     metadata.create_all(engine)
+    # --- operational tables (issue 13): not derived from the log, see ledger/tokens.py -----------------
+    from ledger.tokens import operational
+
+    operational.create_all(engine)  # an older ledger gets them from `ledger init`, its read models untouched
+    # --- end of operational tables -----------------------------------------------------------------------
     with engine.begin() as conn:
         if not existed and conn.execute(ledger_meta.select()).first() is None:
             set_meta(conn, "schema_version", SCHEMA_VERSION)

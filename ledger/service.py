@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI st
     from ledger.reports import Source
     from ledger.schedule_import import ImportOptions as ScheduleImportOptions
     from ledger.schedule_import import ImportResult as ScheduleImportResult
+    from ledger.tokens import TokenInfo
     from projections.results import Diff, Digest, History, Rate, ScheduleList, ScheduleShow, State, Verification
     from projections.series import RateSeries
     from projections.timeline import Filters, Timeline
@@ -227,19 +228,21 @@ class Ledger:
         lines: Iterable[tuple[int | None, Any]],
         author: str | None = None,
         progress: Callable[[int], None] | None = None,
+        author_fixed: bool = False,
     ) -> AppendResult:
         """Append decoded JSON values (``(line number, value)``) all or nothing.
 
         A value is an event as interchange JSON (a dict), or an :class:`InputError` found
         while reading the line. Any bad line raises :class:`BadInput` listing every problem,
-        with ``nothing_written`` set.
+        with ``nothing_written`` set. ``author_fixed`` makes ``author`` the ``recorded_by`` of every
+        event, whatever the event says (``POST /api/events``: the token names the author).
         """
         from events.errors import BadInput
         from ledger.append import append
 
         self._require()
         who = default_author(author)
-        parsed = (_parse(line, value, who) for line, value in lines)
+        parsed = (_parse(line, value, who, author_fixed) for line, value in lines)
         try:
             return _translate(lambda: append(self.app(), parsed, who, progress))  # type: ignore[no-any-return]
         except BadInput as exc:
@@ -377,12 +380,65 @@ class Ledger:
         found = verify(self.app(), digest, progress)
         return Verification(True, found["events"], found["digest"], found["append_only"])
 
+    def position(self) -> int:
+        """The last log position the read models reflect; it moves with every append (``ledger serve``'s cache key)."""
+        from projections.readmodel.queries import get_meta
+
+        with self.reading() as conn:
+            return int(get_meta(conn, "position") or 0)
+
     def digest(self) -> Digest:
         """The head of the hash chain and the event count."""
         from ledger.reports import head
 
         with self.reading() as conn:
             return head(conn)
+
+    # -- tokens for `ledger serve` (ledger/tokens.py) ----------------------------------------
+
+    def token_create(self, name: str) -> str:
+        """A new token's secret (shown once; only its hash is kept). BadInput if ``name`` has a live token."""
+        from ledger import tokens
+
+        if not tokens.NAME.fullmatch(name):
+            raise_input("name", f"{name!r}: a token name is letters, digits, '.', '_', '@' or '-' (at most 100)")
+        with self._tokens(write=True) as conn:
+            secret = tokens.create(conn, name)
+        if secret is None:
+            raise_input("name", f"a token named {name!r} exists: revoke it first (`ledger token revoke {name}`)")
+        return secret
+
+    def token_list(self) -> list[TokenInfo]:
+        from ledger import tokens
+
+        with self._tokens() as conn:
+            return tokens.listing(conn)
+
+    def token_revoke(self, name: str) -> None:
+        """Revoke ``name``'s token at once (BadInput if there is no live token of that name)."""
+        from ledger import tokens
+
+        with self._tokens(write=True) as conn:
+            if not tokens.revoke(conn, name):
+                raise_input("name", f"no live token named {name!r} (`ledger token list` shows them)")
+
+    def token_holder(self, secret: str) -> str | None:
+        """The name of the live token whose secret this is, else None; looked up anew on every call."""
+        from ledger import tokens
+
+        with self._tokens() as conn:
+            return tokens.holder(conn, secret)
+
+    @contextmanager
+    def _tokens(self, write: bool = False) -> Iterator[Any]:
+        from sqlalchemy import inspect
+
+        self._require()
+        with self.engine().begin() if write else self.engine().connect() as conn:
+            if not inspect(conn).has_table("ledger_tokens"):
+                raise LedgerError(f"the ledger at {self.where} has no token table yet: run `ledger init` to add it "
+                                  "(the log and the read models are kept)")
+            yield conn
 
     @contextmanager
     def _source(self, known_at: str | None) -> Iterator[Source]:
@@ -430,7 +486,7 @@ def _missing_table(exc: Any) -> bool:
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
-def _parse(line: int | None, value: Any, author: str) -> tuple[int | None, Any]:
+def _parse(line: int | None, value: Any, author: str, author_fixed: bool = False) -> tuple[int | None, Any]:
     """``(line, (event, fresh_id))`` or ``(line, errors)``; fills the id and author the store supplies."""
     from uuid import uuid4
 
@@ -442,7 +498,7 @@ def _parse(line: int | None, value: Any, author: str) -> tuple[int | None, Any]:
     fresh = isinstance(value, dict) and value.get("id") is None
     if isinstance(value, dict):
         value = {**value, "id": str(uuid4())} if fresh else value
-        if value.get("recorded_by") is None:
+        if author_fixed or value.get("recorded_by") is None:
             value = {**value, "recorded_by": author}
     try:
         return line, (parse_event(value, line), fresh)

@@ -12,7 +12,7 @@ from typing import Annotated, NoReturn, Optional
 
 import typer
 
-from ledger.cli import admin, append, chart, read, schedule, timeline
+from ledger.cli import admin, append, chart, read, schedule, serve, timeline, token
 
 app = typer.Typer(
     name="ledger",
@@ -45,6 +45,8 @@ app.add_typer(read.app)
 app.add_typer(chart.app)
 app.add_typer(timeline.app)
 app.add_typer(schedule.app)
+app.add_typer(serve.app)
+app.add_typer(token.app)
 
 
 def run(argv: list[str]) -> int:

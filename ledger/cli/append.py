@@ -199,23 +199,14 @@ def example(type_name: str) -> str:
 
 def _read_lines(path: str) -> Iterator[tuple[int | None, Any]]:
     from events.errors import BadInput, InputError
+    from ledger.lines import decode_lines
 
     try:
         stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise BadInput([InputError(None, "file", f"cannot read {path}: {exc.strerror}")]) from None
-    import orjson
-
     with stream:
-        for number, raw in enumerate(stream, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a BOM, as Windows editors write
-                raw = raw[3:]
-            if not raw.strip():
-                continue
-            try:
-                yield number, orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                yield number, InputError(number, None, f"not valid JSON: {exc}")
+        yield from decode_lines(stream)
 
 
 class LazyAppendGroup(TyperGroup):

@@ -55,8 +55,10 @@ def chart(
     from ledger.cli.options import country, date_range
     from ledger.cli.options import product as hs_product
     from ledger.cli.output import message, render, table
+    from ledger.extras import require
     from ledger.service import parse_known_at
 
+    require("chart", "ledger chart")
     country("partner", partner)
     country("imposer", imposer)
     code = hs_product("product", product)
