@@ -382,10 +382,10 @@ class Ledger:
 
     def position(self) -> int:
         """The last log position the read models reflect; it moves with every append (``ledger serve``'s cache key)."""
-        from projections.readmodel.queries import get_meta
+        from projections.readmodel.reads import meta_value
 
-        with self.reading() as conn:
-            return int(get_meta(conn, "position") or 0)
+        with self.reading() as db:
+            return int(meta_value(db, "position") or 0)
 
     def digest(self) -> Digest:
         """The head of the hash chain and the event count."""
