@@ -81,32 +81,33 @@ def check_replay(rows: RowSource, collate: str) -> None:
 
 
 def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: dict[str, int]) -> Folded:
-    """Steps 1-3 for one subject's index rows; the subject as the read models see it."""
+    """Steps 1-3 for one subject's index rows; the subject as the read models see it (plain JSON)."""
     payloads = [_row_json(row, 6) for row in members]
     corrected = _check_filing(kind, slug, members, payloads)
-    records = _records(members, payloads)
-    _check_rules(records, payloads, tracks)
+    _check_rules(members, payloads, tracks)
     if kind == "track":
-        opener = next((r.position for r in records if r.event.opens), None)
+        opener = next((row[0] for row, p in zip(members, payloads, strict=True) if EVENT_TYPES[p["type"]].opens),
+                      None)
         if opener is not None:
             tracks[slug] = opener
+    recorded = [(row[0], p) for row, p in zip(members, payloads, strict=True)]
     if not corrected:
         # Nothing corrects these events, so each reads as recorded: byte for byte the payload.
         for row in members:
             if row[7] != row[6]:
                 raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
                                        "ledger_index")
-        live = records
-    else:
-        live = effective_events(records)
-        current = {str(r.id): r.event.payload() for r in live}
-        for row, payload in zip(members, payloads, strict=True):
-            want = None if payload["type"] in CORRECTION_TYPES else current.get(row[1])
-            have = None if row[7] is None else _row_json(row, 7)
-            if want != have:
-                raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
-                                       "ledger_index")
-    return Folded(kind, slug, live, [(row[0], p) for row, p in zip(members, payloads, strict=True)])
+        return Folded(kind, slug, recorded, recorded)
+    # Corrections are rare: only their subjects are read into models, to apply them the one way there is.
+    live = effective_events(_records(members, payloads))
+    current = {str(r.id): r.event.payload() for r in live}
+    for row, payload in zip(members, payloads, strict=True):
+        want = None if payload["type"] in CORRECTION_TYPES else current.get(row[1])
+        have = None if row[7] is None else _row_json(row, 7)
+        if want != have:
+            raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
+                                   "ledger_index")
+    return Folded(kind, slug, [(r.position, current[str(r.id)]) for r in live], recorded)
 
 
 def _check_filing(kind: str, slug: str, members: list[Sequence[Any]], payloads: list[dict[str, Any]]) -> bool:
@@ -130,7 +131,7 @@ def _check_filing(kind: str, slug: str, members: list[Sequence[Any]], payloads: 
     return corrected
 
 
-def _check_rules(records: list[Recorded], payloads: list[dict[str, Any]], tracks: dict[str, int]) -> None:
+def _check_rules(members: list[Sequence[Any]], payloads: list[dict[str, Any]], tracks: dict[str, int]) -> None:
     """Replay the acceptance rules over one subject's events, in record order."""
     at = 0
 
@@ -138,14 +139,14 @@ def _check_rules(records: list[Recorded], payloads: list[dict[str, Any]], tracks
         return kind == "track" and tracks.get(slug, at) < at
 
     rules = LogRules(introduced_before)
-    for rec, payload in zip(records, payloads, strict=True):
-        at = rec.position
-        verdict, _, problems = rules.check(rec.event, None, payload=payload)
+    for row, payload in zip(members, payloads, strict=True):
+        at = row[0]
+        verdict, _, problems = rules.check(payload, None)
         if problems:
-            raise IntegrityFailure(rec.position, f"the ledger would have refused this event: "
-                                                 f"{replace(problems[0], line=None)}", "ledger_events")
+            raise IntegrityFailure(at, f"the ledger would have refused this event: "
+                                       f"{replace(problems[0], line=None)}", "ledger_events")
         if verdict == "duplicate":
-            raise IntegrityFailure(rec.position, f"event {rec.id} is stored twice", "ledger_events")
+            raise IntegrityFailure(at, f"event {payload['id']} is stored twice", "ledger_events")
 
 
 def _row_json(row: Sequence[Any], column: int) -> dict[str, Any]:
