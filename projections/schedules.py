@@ -196,16 +196,16 @@ def intervals_of(revisions: Sequence[Revision]) -> dict[str, list[LineInterval]]
     for product, steps in changes.items():
         intervals: list[LineInterval] = []
         current: LineView | None = None
-        for i, (day, line) in enumerate(steps):
+        for i, (day, step) in enumerate(steps):
             if i + 1 < len(steps) and steps[i + 1][0] == day:
                 continue  # a later change on the same day wins
-            if line == current:
+            if step == current:
                 continue
             if intervals and intervals[-1].valid_to is None:
                 intervals[-1] = LineInterval(intervals[-1].valid_from, day, intervals[-1].line)
-            if line is not None:
-                intervals.append(LineInterval(day, None, line))
-            current = line
+            if step is not None:
+                intervals.append(LineInterval(day, None, step))
+            current = step
         if intervals:
             out[product] = intervals
     return out
