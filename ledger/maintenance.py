@@ -39,9 +39,11 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
         tables = (ledger_index, *(m.table for m in READ_MODELS))
         for table in tables:
             conn.execute(delete(table))
-        # Bulk load, then index: building an index from sorted rows once is several times cheaper than
-        # keeping it up to date row by row (random slugs and ids). Unique keys stay, as constraints.
-        dropped = [index for table in tables for index in table.indexes if not index.unique]
+        # Bulk load, then index: building an index from sorted rows once is cheaper than keeping it up to
+        # date row by row (random slugs and ids). Unique keys stay, as constraints. SQLite only: on
+        # PostgreSQL a writer role may rebuild without owning the indexes, and DROP INDEX needs the owner.
+        dropped = [index for table in tables for index in table.indexes
+                   if not index.unique and conn.dialect.name == "sqlite"]
         for index in dropped:
             index.drop(conn)
         corrected: set[str] = set()

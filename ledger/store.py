@@ -117,14 +117,14 @@ class BatchRecorder(SQLAlchemyApplicationRecorder):
         # (ledger.append.lock), which is what keeps notification ids in commit order.
         target: Any = self.events_record_cls.__table__
         conn = session.connection()
-        # The driver's own executemany, with the stream id bound once by the column's type (16 bytes on
-        # SQLite, a uuid on PostgreSQL): SQLAlchemy's per-row parameter processing cost more than the insert.
-        bind = target.c.originator_id.type.bind_processor(conn.dialect)
+        # The driver's own executemany, with the stream id bound once as the column's type stores it (16
+        # bytes on SQLite; psycopg adapts a UUID itself): SQLAlchemy's per-row processing cost more than the insert.
+        native = conn.dialect.name == "postgresql"
         ids: dict[Any, Any] = {}
 
         def bound(value: Any) -> Any:
             if value not in ids:
-                ids[value] = bind(value) if bind is not None else value
+                ids[value] = value if native else target.c.originator_id.type.process_bind_param(value, conn.dialect)
             return ids[value]
 
         columns = ["originator_id", "originator_version", "topic", "state"]
