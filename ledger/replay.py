@@ -6,8 +6,8 @@ exactly the stored event at its position, so the index rows grouped by subject
 order, then by slug), its events are taken in record order and must be:
 
 1. **filed right** — each event under its own subject, a correction under its target's;
-2. **acceptable** — replayed through :class:`~ledger.checks.LogRules`, the same rules
-   ``ledger append`` applies: the subject was introduced by an earlier event, nothing is
+2. **acceptable** — valid as its event model, and replayed through
+   :class:`~ledger.checks.LogRules`, the same rules ``ledger append`` applies: the subject was introduced by an earlier event, nothing is
    introduced twice, a correction's target came earlier and its fields are valid, no id
    is stored twice;
 3. **read right** — each event's ``current`` form is the fold with corrections applied;
@@ -148,6 +148,13 @@ def _check_rules(members: list[Sequence[Any]], payloads: list[dict[str, Any]], t
     rules = LogRules(introduced_before)
     for row, payload in zip(members, payloads, strict=True):
         at = row[0]
+        try:
+            # Every field as the model accepts it (pydantic parses the stored text itself); the model is
+            # not kept: the rules and the folds read the JSON.
+            EVENT_TYPES[payload["type"]].model_validate_json(row[6])
+        except UNREADABLE as exc:
+            raise IntegrityFailure(at, f"the stored event cannot be read as an event ({exc})",
+                                   "ledger_events") from None
         verdict, _, problems = rules.check(payload, None)
         if problems:
             raise IntegrityFailure(at, f"the ledger would have refused this event: "
