@@ -7,9 +7,9 @@ order, then by slug), its events are taken in record order and must be:
 
 1. **filed right** — each event under its own subject, a correction under its target's;
 2. **acceptable** — valid as its event model, and replayed through
-   :class:`~ledger.checks.LogRules`, the same rules ``ledger append`` applies: the subject was introduced by an earlier event, nothing is
-   introduced twice, a correction's target came earlier and its fields are valid, no id
-   is stored twice;
+   :class:`~ledger.checks.LogRules`, the same rules ``ledger append`` applies: the subject
+   was introduced by an earlier event, nothing is introduced twice, a correction's target
+   came earlier and its fields are valid, no id is stored twice;
 3. **read right** — each event's ``current`` form is the fold with corrections applied;
 4. **answered right** — for every read model of the registry, the rows its rule gives
    for the subject are exactly the rows stored for it.

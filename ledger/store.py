@@ -34,6 +34,7 @@ from events.common import Envelope
 from events.registry import EVENT_TYPES
 from ledger.storage import LEDGER_STREAM as LEDGER_STREAM  # the ledger's single stream
 from ledger.storage import app_env
+from projections.readmodel.writer import insert_tuples
 
 
 def format_time(moment: dt.datetime) -> str:
@@ -134,14 +135,8 @@ class BatchRecorder(SQLAlchemyApplicationRecorder):
             # The library's model does not map the column the ledger adds (ledger.schema), so name it here.
             columns.append("recorded_by_role")
             rows = [(*row, e.recorded_by_role) for row, e in zip(rows, stored_events, strict=True)]
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
         name = f"{target.schema}.{target.name}" if target.schema else target.name
-        sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
+        insert_tuples(conn, name, columns, rows)  # the insert guard's trigger runs for each row, COPY or not
         self._notify_channel(session)
         return []
 

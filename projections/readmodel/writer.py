@@ -29,7 +29,7 @@ from projections.recorded import effective_events
 
 
 def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows with the driver's executemany.
+    """Insert many rows with the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
     SQLAlchemy's per-row parameter processing costs more than the insert itself on an
     import; these tables hold only strings and integers, so the rows go to the driver as
@@ -38,11 +38,23 @@ def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) ->
     if not rows:
         return
     columns = list(rows[0])
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    insert_tuples(conn, table.name, columns, [tuple(row[c] for c in columns) for row in rows])
+
+
+def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Rows as tuples into ``table``'s ``columns``. On PostgreSQL through ``COPY … FROM STDIN``: one
+    stream for the batch, where a pipelined ``executemany`` cost ~40 µs of client CPU per row."""
+    if not rows:
+        return
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["?"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
     finally:
         cursor.close()
 
