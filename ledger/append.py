@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from events.common import Envelope
 from events.correction import CorrectionEvent
 from events.errors import BadInput, InputError
+from events.registry import CORRECTION_TYPES
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
 from ledger.store import LEDGER_STREAM, LedgerApplication, encode_state, format_time, topic_of
@@ -38,6 +39,8 @@ from projections.readmodel.writer import bulk_insert, index_and_correct, refold
 CHUNK = 2000
 ANALYZE_AFTER = 5_000
 MAX_ERRORS = 50
+#: How many events of one append the final refold keeps decoded (~1.4 KB each as JSON) instead of reading back.
+HOLD = 80_000
 WRITE_CACHE_KB = 128 * 1024
 
 
@@ -143,6 +146,9 @@ def append(
         last_id = None
         position, digest = head.position, head.digest
         touched: set[tuple[str, str]] = set()
+        # Events of this append kept for the final refold (up to HOLD), so it need not read them back.
+        held: dict[int, dict[str, Any]] = {}
+        held_ids: dict[str, int] = {}
         stopped_after: int | None = None
         lines = iter(items)
         for chunk in _chunks(lines, CHUNK):
@@ -173,8 +179,14 @@ def append(
                 break
             if errors or not batch:
                 continue
-            digest = _store(app, session, conn, batch, now, digest)
+            digest, corrected = _store(app, session, conn, batch, now, digest)
             touched.update(subject for *_, subject in batch)
+            for pos, _, payload, _ in batch:
+                if len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
+                    held[pos] = payload
+                    held_ids[payload["id"]] = pos
+            for event_id in corrected:  # it now reads otherwise: the refold must read it back
+                held.pop(held_ids.pop(event_id, -1), None)
             appended += len(batch)
             first = first or batch[0][0]
             last_id = str(batch[-1][2]["id"])
@@ -186,7 +198,7 @@ def append(
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
-            refold(conn, touched, position, replace_rows=head.position > 0)
+            refold(conn, touched, position, replace_rows=head.position > 0, held=held)
             _analyze(conn, appended)
         session.commit()
         return AppendResult(appended, duplicates, first, position if appended else None, digest, last_id)
@@ -204,8 +216,8 @@ def _store(
     batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]],
     now: dt.datetime,
     digest: str,
-) -> str:
-    """Store, chain and index one checked batch; the new head digest."""
+) -> tuple[str, set[str]]:
+    """Store, chain and index one checked batch; the new head digest and the ids of the events it corrected."""
     recorded_at = format_time(now)
     stored = [StoredEvent(LEDGER_STREAM, position, topic_of(payload["type"]), encode_state(recorded_at, payload))
               for position, _, payload, _ in batch]
@@ -215,8 +227,7 @@ def _store(
         digest = link(digest, se.topic, se.state)
         links.append({"position": position, "digest": digest})
     bulk_insert(conn, ledger_chain, links)
-    index_and_correct(conn, batch)
-    return digest
+    return digest, index_and_correct(conn, batch)
 
 
 def _analyze(conn: Connection, appended: int) -> None:

@@ -151,19 +151,41 @@ REFOLD_SLICE = 500
 Pending = tuple[int, dt.datetime, Mapping[str, Any], Subject]
 
 
-def live_events(conn: Connection, kind: str, slugs: Sequence[str]) -> dict[str, list[Live]]:
+def live_events(conn: Connection, kind: str, slugs: Sequence[str],
+                held: Mapping[int, Mapping[str, Any]] | None = None) -> dict[str, list[Live]]:
     """The live events of these subjects (``current``, corrections applied), as plain JSON in record order.
 
-    One indexed query for the slice; each row is decoded by orjson, never into a model: the
-    events were validated when appended, and the folds read plain data.
+    Each row is decoded by orjson, never into a model: the events were validated when
+    appended, and the folds read plain data. ``held``: events of this append by position,
+    known to read as recorded (no correction touched them); they are taken as they are,
+    and only the others are read back.
     """
     mark = placeholder(conn)
     out: dict[str, list[Live]] = {}
     for part in in_chunks(slugs):
-        sql = (f"SELECT subject, position, current FROM ledger_index WHERE subject_kind = {mark} "
-               f"AND subject IN ({_marks(conn, len(part))}) AND current IS NOT NULL ORDER BY subject, position")
-        for slug, position, current in fetch(conn, sql, [kind, *part]):
-            out.setdefault(slug, []).append((position, orjson.loads(current)))
+        where = f"subject_kind = {mark} AND subject IN ({_marks(conn, len(part))})"
+        if not held:
+            sql = (f"SELECT subject, position, current FROM ledger_index WHERE {where} AND current IS NOT NULL "
+                   "ORDER BY subject, position")
+            for slug, position, current in fetch(conn, sql, [kind, *part]):
+                out.setdefault(slug, []).append((position, orjson.loads(current)))
+            continue
+        # Positions from the subject index alone; the table only for events not held.
+        found = fetch(conn, f"SELECT subject, position FROM ledger_index WHERE {where} ORDER BY subject, position",
+                      [kind, *part])
+        texts: dict[int, str] = {}
+        for some in in_chunks([p for _, p in found if p not in held]):
+            sql = (f"SELECT position, current FROM ledger_index WHERE position IN ({_marks(conn, len(some))}) "
+                   "AND current IS NOT NULL")
+            texts.update(fetch(conn, sql, some))
+        for slug, position in found:
+            payload = held.get(position)
+            if payload is None:
+                text = texts.get(position)
+                if text is None:
+                    continue  # retracted, or a correction: not live
+                payload = orjson.loads(text)
+            out.setdefault(slug, []).append((position, payload))
     return out
 
 
@@ -207,9 +229,13 @@ def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], po
     refold(conn, touched, position, replace_rows)
 
 
-def refold(conn: Connection, touched: Iterable[Subject], position: int, replace_rows: bool = True) -> None:
-    """Refold the touched subjects and note the position the read models now reflect."""
-    refresh_subjects(conn, touched, replace_rows)
+def refold(conn: Connection, touched: Iterable[Subject], position: int, replace_rows: bool = True,
+           held: Mapping[int, Mapping[str, Any]] | None = None) -> None:
+    """Refold the touched subjects and note the position the read models now reflect.
+
+    ``held`` must hold only events that no correction has changed since they were written.
+    """
+    refresh_subjects(conn, touched, replace_rows, held)
     set_meta(conn, "position", str(position))
 
 
@@ -224,7 +250,8 @@ def index_and_correct(conn: Connection, batch: Sequence[Pending]) -> set[str]:
     return corrected
 
 
-def refresh_subjects(conn: Connection, touched: Iterable[Subject], replace_rows: bool = True) -> None:
+def refresh_subjects(conn: Connection, touched: Iterable[Subject], replace_rows: bool = True,
+                     held: Mapping[int, Mapping[str, Any]] | None = None) -> None:
     """Refold every touched subject from its own live events (batched per kind).
 
     ``replace_rows`` False: the read models hold no rows for these subjects yet (a rebuild
@@ -238,7 +265,7 @@ def refresh_subjects(conn: Connection, touched: Iterable[Subject], replace_rows:
             continue
         # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
         for part in in_chunks(slugs, REFOLD_SLICE):
-            _refresh(conn, kind, live_events(conn, kind, part), part, replace_rows)
+            _refresh(conn, kind, live_events(conn, kind, part, held), part, replace_rows)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
