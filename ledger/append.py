@@ -40,7 +40,7 @@ CHUNK = 2000
 ANALYZE_AFTER = 5_000
 MAX_ERRORS = 50
 #: How many events of one append the final refold keeps decoded (~1.4 KB each as JSON) instead of reading back.
-HOLD = 80_000
+HOLD = 50_000
 WRITE_CACHE_KB = 128 * 1024
 
 
