@@ -110,6 +110,7 @@ def pg_problem(url: str) -> str | None:
 def database(config: Config, backend: str, size: int) -> Iterator[str]:
     """A URL for an empty database: a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
+        config.workdir.mkdir(parents=True, exist_ok=True)  # the first ledger may come before any data file
         with tempfile.TemporaryDirectory(dir=config.workdir) as tmp:
             yield f"sqlite:///{Path(tmp) / f'bench-{size}.db'}"
         return
@@ -240,6 +241,9 @@ def measure_one(config: Config, backend: str, size: int, url: str, base_url: str
         return row
     row["import"] = _timed(imp, size)
     log(f"[{backend} {size:,}] import {size / imp.seconds:,.0f} events/s, peak RSS {imp.peak_rss_mb:,.0f} MB")
+    row["library"] = step("library ceiling", lambda: library_ceiling(config, backend, size, path))
+    if row["library"]:
+        log(f"[{backend} {size:,}] the library alone saves {row['library']['events_per_s']:,.0f} events/s")
     for name, args in COLD.items():
         done = step(f"cold {name}", partial(cold, url, args, config.runs))
         row["cold_ms"][name] = done[0] if done else None
@@ -278,6 +282,22 @@ def measure_one(config: Config, backend: str, size: int, url: str, base_url: str
     log(f"[{backend} {size:,}] rebuild {(row['rebuild'] or {}).get('events_per_s', 0):,.0f}/s, "
         f"verify {(row['verify'] or {}).get('events_per_s', 0):,.0f}/s")
     return row
+
+
+def library_ceiling(config: Config, backend: str, size: int, path: Path) -> dict[str, float]:
+    """The ``eventsourcing`` application alone saving the same lines in batches (``benchmarks.library``),
+    into a database of its own: the figure the import must beat."""
+    with database(config, backend, size) as url:
+        child = run_child([sys.executable, "-m", "benchmarks.library", str(path), url])
+        if child.returncode != 0:
+            raise RuntimeError(f"library ceiling failed: {child.stderr.decode()[-2000:]}")
+    import json
+
+    found = json.loads(child.stdout)
+    # The whole process, start-up included, as the import's figure is: like for like.
+    return {"seconds": child.seconds, "save_seconds": found["seconds"], "events_per_s": found["events"] / child.seconds,
+            "cpu_seconds": child.cpu_seconds, "events_per_cpu_s": found["events"] / max(child.cpu_seconds, 1e-9),
+            "peak_rss_mb": child.peak_rss_mb}
 
 
 def _ratio(value: float | None, base: float | None) -> float | None:

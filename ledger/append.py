@@ -21,24 +21,27 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from events.common import Envelope
 from events.correction import CorrectionEvent
 from events.errors import BadInput, InputError
+from events.registry import CORRECTION_TYPES
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
-from ledger.store import LEDGER_STREAM, Entry, LedgerApplication
+from ledger.store import LEDGER_STREAM, LedgerApplication, encode_state, format_time, topic_of
 from projections.readmodel.registry import READ_MODELS
 from projections.readmodel.tables import ledger_chain, ledger_index
 from projections.readmodel.writer import bulk_insert, index_and_correct, refold
-from projections.recorded import Recorded
 
 CHUNK = 2000
-FRESH_LIMIT = 50_000
 ANALYZE_AFTER = 5_000
 MAX_ERRORS = 50
+#: How many events of one append the final refold keeps decoded (~1.4 KB each as JSON) instead of reading back.
+HOLD = 50_000
+WRITE_CACHE_KB = 128 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,10 @@ class Head:
 def lock(session: Session) -> Connection:
     """Start the write transaction holding the ledger's write lock."""
     conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if conn.dialect.name == "sqlite":
+        # A writer touches index pages all over a large file (event ids are random): SQLite's default
+        # 2 MB page cache made a 1M-event import spend most of its time re-reading pages.
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{WRITE_CACHE_KB}")
     if conn.dialect.name == "postgresql":
         # ledger_meta, not the log: a writer role then needs no privilege beyond INSERT on the log.
         conn.execute(text("LOCK TABLE ledger_meta IN EXCLUSIVE MODE"))
@@ -106,11 +113,14 @@ def _chunks(items: Iterable[tuple[int | None, Any]], size: int) -> Iterator[list
         yield chunk
 
 
-def _complete(event: Envelope, fresh: bool, today: dt.date) -> tuple[Envelope, bool]:
-    """Fill what only the store knows: a correction's date defaults to the day it is recorded."""
+def _payload(event: Envelope, today: dt.date) -> dict[str, Any]:
+    """The event's interchange JSON, dumped once: what is checked, stored, chained and indexed.
+
+    Fills what only the store knows: a correction's date defaults to the day it is recorded.
+    """
     if isinstance(event, CorrectionEvent) and event.date is None:
-        return event.model_copy(update={"date": today}), fresh
-    return event, fresh
+        event = event.model_copy(update={"date": today})
+    return event.payload()
 
 
 def append(
@@ -136,21 +146,22 @@ def append(
         last_id = None
         position, digest = head.position, head.digest
         touched: set[tuple[str, str]] = set()
-        # Events of this append, kept (up to a bound) so the final refold need not decode them again.
-        unchanged: dict[str, Recorded] = {}  # by event id
+        # Events of this append kept for the final refold (up to HOLD), so it need not read them back.
+        held: dict[int, dict[str, Any]] = {}
+        held_ids: dict[str, int] = {}
         stopped_after: int | None = None
         lines = iter(items)
         for chunk in _chunks(lines, CHUNK):
-            batch: list[tuple[Recorded, tuple[str, str]]] = []
-            completed = [(line, item if isinstance(item, list) else _complete(item[0], item[1], now.date()))
+            batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]] = []
+            completed = [(line, item if isinstance(item, list) else (_payload(item[0], now.date()), item[1]))
                          for line, item in chunk]
             checker.prefetch([item for _, item in completed if not isinstance(item, list)])
             for line, done in completed:
                 if isinstance(done, list):
                     errors.extend(done)
                     continue
-                event, fresh = done
-                verdict, subject, problems = checker.check(event, line, fresh)
+                payload, fresh = done
+                verdict, subject, problems = checker.check(payload, line, fresh)
                 if problems:
                     errors.extend(problems)
                 elif verdict == "duplicate":
@@ -158,7 +169,7 @@ def append(
                 elif not errors:
                     position += 1
                     assert subject is not None
-                    batch.append((Recorded(position, now, event.recorded_by or author, event), subject))
+                    batch.append((position, now, payload, subject))
             if progress is not None:
                 progress(len(chunk))
             if len(errors) >= MAX_ERRORS:
@@ -169,20 +180,25 @@ def append(
             if errors or not batch:
                 continue
             digest, corrected = _store(app, session, conn, batch, now, digest)
-            touched.update(subject for _, subject in batch)
-            if len(unchanged) < FRESH_LIMIT:
-                unchanged.update((str(r.id), r) for r, _ in batch if not isinstance(r.event, CorrectionEvent))
-            for event_id in corrected:  # those must be read back with their corrections applied
-                unchanged.pop(event_id, None)
+            touched.update(subject for *_, subject in batch)
+            for pos, _, payload, _ in batch:
+                if len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
+                    held[pos] = payload
+                    held_ids[payload["id"]] = pos
+            for event_id in corrected:  # it now reads otherwise: the refold must read it back
+                held.pop(held_ids.pop(event_id, -1), None)
             appended += len(batch)
-            first = first or batch[0][0].position
-            last_id = str(batch[-1][0].id)
+            first = first or batch[0][0]
+            last_id = str(batch[-1][2]["id"])
             checker.forget()
         if errors:
             session.rollback()
             raise BadInput(errors, stopped_after=stopped_after)
         if appended:
-            refold(conn, touched, position, {r.position: r for r in unchanged.values()})
+            # Each touched subject once, from its live events read back as plain JSON: a subject's
+            # rows depend on all its events (a change may take effect before earlier ones), and a
+            # correction may have changed one recorded long ago.
+            refold(conn, touched, position, replace_rows=head.position > 0, held=held)
             _analyze(conn, appended)
         session.commit()
         return AppendResult(appended, duplicates, first, position if appended else None, digest, last_id)
@@ -197,22 +213,21 @@ def _store(
     app: LedgerApplication,
     session: Session,
     conn: Connection,
-    batch: list[tuple[Recorded, tuple[str, str]]],
+    batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]],
     now: dt.datetime,
     digest: str,
 ) -> tuple[str, set[str]]:
-    payloads = [rec.event.payload() for rec, _ in batch]
-    stored = [
-        app.mapper.to_stored_event(Entry(LEDGER_STREAM, rec.position, now, rec.event, payload))
-        for (rec, _), payload in zip(batch, payloads, strict=True)
-    ]
+    """Store, chain and index one checked batch; the new head digest and the ids of the events it corrected."""
+    recorded_at = format_time(now)
+    stored = [StoredEvent(LEDGER_STREAM, position, topic_of(payload["type"]), encode_state(recorded_at, payload))
+              for position, _, payload, _ in batch]
     app.recorder.insert_events(stored, session=session)  # type: ignore[call-arg]
     links = []
-    for (rec, _), se in zip(batch, stored, strict=True):
+    for (position, *_), se in zip(batch, stored, strict=True):
         digest = link(digest, se.topic, se.state)
-        links.append({"position": rec.position, "digest": digest})
+        links.append({"position": position, "digest": digest})
     bulk_insert(conn, ledger_chain, links)
-    return digest, index_and_correct(conn, batch, payloads)
+    return digest, index_and_correct(conn, batch)
 
 
 def _analyze(conn: Connection, appended: int) -> None:

@@ -369,4 +369,4 @@ class _Writer:
         from projections.readmodel.writer import finish
 
         self.flush()
-        finish(self.conn, self.corrected, self.touched, self.count)
+        finish(self.conn, self.corrected, self.touched, self.count, replace_rows=False)  # emptied first

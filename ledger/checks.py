@@ -19,8 +19,7 @@ by ``verify`` exactly as ``ledger append`` refuses it::
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,17 +29,20 @@ from sqlalchemy import Connection, select
 
 from events.codes import Subject
 from events.common import Envelope
-from events.correction import Corrected, CorrectionEvent
+from events.correction import Corrected
 from events.errors import InputError
 from events.parse import validation_errors
-from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS
+from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS, type_name
 from events.summit import SummitScheduled
 from events.talks import ProposalAnswered, ProposalSubmitted
 from projections.readmodel.queries import in_chunks
 from projections.readmodel.tables import ledger_index, subjects
+from projections.readmodel.writer import fetch, placeholder
 
 # Fields a correction may not replace: they say what the event *is*, not what it says.
 FIXED_FIELDS = {"type", "id", "recorded_by"}
+CORRECTED, PROPOSAL_SUBMITTED, PROPOSAL_ANSWERED, SUMMIT_SCHEDULED = (
+    type_name(c) for c in (Corrected, ProposalSubmitted, ProposalAnswered, SummitScheduled))
 _NOUN = {"measure": "measure", "track": "track", "summit": "summit", "proposal": "proposal", "schedule": "schedule"}
 
 
@@ -60,15 +62,13 @@ class Known:
         return comparable(self.payload)
 
 
-def comparable(payload: dict[str, Any]) -> bytes:
+def comparable(payload: Mapping[str, Any]) -> bytes:
     """Content that decides whether a re-appended event is 'the same': everything but the author."""
     return orjson.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, option=orjson.OPT_SORT_KEYS)
 
 
-def _known(row: Any) -> Known:
-    payload = json.loads(row.payload)
-    current = json.loads(row.current) if row.current is not None else None
-    return Known(row.type, (row.subject_kind, row.subject), payload, current)
+def _known(type_: str, kind: str, slug: str, payload: str, current: str | None) -> Known:
+    return Known(type_, (kind, slug), orjson.loads(payload), orjson.loads(current) if current is not None else None)
 
 
 class Rules:
@@ -103,91 +103,98 @@ class Rules:
         return self.ids[event_id]
 
     def check(
-        self, event: Envelope, line: int | None, fresh_id: bool = False, payload: dict[str, Any] | None = None
+        self, event: Mapping[str, Any], line: int | None, fresh_id: bool = False
     ) -> tuple[str, Subject | None, list[InputError]]:
         """``("new"|"duplicate", subject, errors)`` for one event (with its id), registering it when new.
 
-        ``fresh_id`` says the id was just generated, so no earlier event can have it; ``payload`` is the
-        event's interchange form when the caller has it already (it saves dumping the model again).
+        ``event`` is the validated event's interchange JSON (plain data: appends pass what they
+        are about to store, ``verify`` what is stored). ``fresh_id`` says the id was just
+        generated, so no earlier event can have it.
         """
+        event_id = event["id"]
+        kind = event["type"]
+        cls = EVENT_TYPES[kind]
+        correction = kind in CORRECTION_TYPES
         if not fresh_id:
-            seen = self.known(str(event.id))
+            seen = self.known(event_id)
             if seen is not None:
-                if seen.content == comparable(payload or event.payload()) or (
-                    isinstance(event, CorrectionEvent) and event.date is None
-                    and seen.content == comparable({**event.payload(), "date": seen.payload.get("date")})
+                if seen.content == comparable(event) or (
+                    correction and event.get("date") is None
+                    and seen.content == comparable({**event, "date": seen.payload.get("date")})
                 ):
                     return "duplicate", seen.subject, []
-                return "new", None, [InputError(line, "id", f"{event.id} is already recorded with different content")]
-        if isinstance(event, CorrectionEvent):
+                return "new", None, [InputError(line, "id", f"{event_id} is already recorded with different content")]
+        if correction:
             subject, errors = self._check_correction(event, line)
         else:
-            subject = event.subject_key()
-            errors = self._check_subject(event, subject, line)
+            subject = (cls.subject, str(event[cls.subject]))
+            errors = self._check_subject(event, cls, subject, line)
         if not errors:
             assert subject is not None
-            self._register(event, subject)
+            self._register(event, cls, subject)
             if not fresh_id:  # a generated id cannot come up again, so there is nothing to remember
-                self.register_id(event, subject, payload)
+                self.register_id(event, subject)
         return "new", subject, errors
 
-    def register_id(self, event: Envelope, subject: Subject, payload: dict[str, Any] | None = None) -> None:
-        payload = payload if payload is not None else event.payload()
-        current = None if isinstance(event, CorrectionEvent) else payload
-        self.ids[str(event.id)] = Known(event.type, subject, payload, current)
+    def register_id(self, event: Mapping[str, Any], subject: Subject) -> None:
+        payload = dict(event)
+        current = None if event["type"] in CORRECTION_TYPES else payload
+        self.ids[event["id"]] = Known(event["type"], subject, payload, current)
 
-    def _register(self, event: Envelope, subject: Subject) -> None:
-        kind, slug = subject
-        if event.opens:
-            self.subjects[(kind, slug)] = True
-        if isinstance(event, ProposalSubmitted):
-            self.subjects[("proposal", f"{event.track}/{event.proposal}")] = True
+    def _register(self, event: Mapping[str, Any], cls: type[Envelope], subject: Subject) -> None:
+        if cls.opens:
+            self.subjects[subject] = True
+        if event["type"] == PROPOSAL_SUBMITTED:
+            self.subjects[("proposal", f"{event['track']}/{event['proposal']}")] = True
 
-    def _check_subject(self, event: Envelope, subject: Subject, line: int | None) -> list[InputError]:
+    def _check_subject(self, event: Mapping[str, Any], cls: type[Envelope], subject: Subject,
+                       line: int | None) -> list[InputError]:
         kind, slug = subject
         exists = self.has_subject(kind, slug)
-        if event.opens:
+        if cls.opens:
             if exists and kind != "summit":
-                return [InputError(line, kind, f"{kind} {slug!r} was already introduced ({event.type}); "
+                return [InputError(line, kind, f"{kind} {slug!r} was already introduced ({event['type']}); "
                                                f"record a change to it instead")]
         elif not exists:
             return [InputError(line, kind, f"unknown {_NOUN[kind]} {slug!r}: record {OPENERS[kind]} for it first")]
-        if isinstance(event, ProposalAnswered) and not self.has_subject("proposal", f"{event.track}/{event.proposal}"):
-            return [InputError(line, "proposal", f"unknown proposal {event.proposal!r} in track {event.track!r}: "
-                                                 "record talks.proposal_submitted first")]
-        if isinstance(event, SummitScheduled):
-            unknown = [t for t in event.tracks or () if not self.has_subject("track", t)]
+        if event["type"] == PROPOSAL_ANSWERED and not self.has_subject(
+                "proposal", f"{event['track']}/{event['proposal']}"):
+            return [InputError(line, "proposal", f"unknown proposal {event['proposal']!r} in track "
+                                                 f"{event['track']!r}: record talks.proposal_submitted first")]
+        if event["type"] == SUMMIT_SCHEDULED:
+            unknown = [t for t in event.get("tracks") or () if not self.has_subject("track", t)]
             if unknown:
                 return [InputError(line, "tracks", f"unknown track {unknown[0]!r}: record talks.opened for it first")]
         return []
 
-    def _check_correction(self, event: CorrectionEvent, line: int | None) -> tuple[Subject | None, list[InputError]]:
-        target = self.known(str(event.target))
+    def _check_correction(self, event: Mapping[str, Any], line: int | None) -> tuple[Subject | None, list[InputError]]:
+        target_id = event["target"]
+        target = self.known(target_id)
         if target is None:
-            message = f"no event with id {event.target} in the ledger or earlier in this file"
+            message = f"no event with id {target_id} in the ledger or earlier in this file"
             return None, [InputError(line, "target", message)]
-        if isinstance(event, Corrected):
+        if event["type"] == CORRECTED:
             if target.type in CORRECTION_TYPES:
                 return None, [InputError(line, "target", "is itself a correction: correct the original event, "
                                                          "or retract the correction")]
             cls = EVENT_TYPES[target.type]
             fixed = FIXED_FIELDS | {cls.subject}
-            for name in event.fields:
+            for name in event["fields"]:
                 if name not in cls.model_fields:
                     return None, [InputError(line, f"fields.{name}", f"is not a field of {target.type}")]
                 if name in fixed:
                     return None, [InputError(line, f"fields.{name}", "cannot be corrected: retract the event "
                                                                      "and record a new one")]
             # Against the event as it reads now: earlier corrections (in the ledger or this file) count.
-            corrected = {**(target.current or target.payload), **event.fields}
+            corrected = {**(target.current or target.payload), **event["fields"]}
             try:
                 cls.model_validate(corrected)
             except ValidationError as exc:
                 errs = validation_errors(exc, line)
                 return None, [InputError(e.line, f"fields.{e.field}", e.message) for e in errs]
-            self.ids[str(event.target)] = replace(target, current=corrected)
+            self.ids[target_id] = replace(target, current=corrected)
         elif target.type not in CORRECTION_TYPES:
-            self.ids[str(event.target)] = replace(target, current=None)
+            self.ids[target_id] = replace(target, current=None)
         return target.subject, []
 
 
@@ -203,36 +210,38 @@ class Checker(Rules):
         self.subjects.clear()
         self.ids.clear()
 
-    def prefetch(self, events: list[tuple[Envelope, bool]]) -> None:
+    def prefetch(self, events: list[tuple[Mapping[str, Any], bool]]) -> None:
         """Load, in a few queries, what checking these events will ask about (subjects, ids, targets)."""
         keys: set[Subject] = set()
         ids: set[str] = set()
         for event, fresh in events:
             if not fresh:
-                ids.add(str(event.id))
-            if isinstance(event, CorrectionEvent):
-                ids.add(str(event.target))
+                ids.add(event["id"])
+            kind = event["type"]
+            if kind in CORRECTION_TYPES:
+                ids.add(event["target"])
                 continue
-            keys.add(event.subject_key())
-            if isinstance(event, ProposalAnswered):
-                keys.add(("proposal", f"{event.track}/{event.proposal}"))
-            if isinstance(event, SummitScheduled):
-                keys.update(("track", t) for t in event.tracks or ())
+            field = EVENT_TYPES[kind].subject
+            keys.add((field, str(event[field])))
+            if kind == PROPOSAL_ANSWERED:
+                keys.add(("proposal", f"{event['track']}/{event['proposal']}"))
+            if kind == SUMMIT_SCHEDULED:
+                keys.update(("track", t) for t in event.get("tracks") or ())
         by_kind: dict[str, list[str]] = {}
         for kind, slug in keys - self.subjects.keys():
             by_kind.setdefault(kind, []).append(slug)
+        mark = placeholder(self.conn)
         for kind, slugs in by_kind.items():
             for part in in_chunks(slugs):
-                found = set(self.conn.execute(
-                    select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug.in_(part))).scalars())
+                sql = f"SELECT slug FROM subjects WHERE kind = {mark} AND slug IN ({', '.join([mark] * len(part))})"
+                found = {slug for (slug,) in fetch(self.conn, sql, [kind, *part])}
                 self.subjects.update({(kind, slug): slug in found for slug in part})
         wanted = sorted(ids - self.ids.keys())
-        c = ledger_index.c
         for part in in_chunks(wanted):
-            for row in self.conn.execute(
-                select(c.event_id, c.type, c.subject_kind, c.subject, c.payload, c.current).where(c.event_id.in_(part))
-            ):
-                self.ids[row.event_id] = _known(row)
+            sql = (f"SELECT event_id, type, subject_kind, subject, payload, current FROM ledger_index "
+                   f"WHERE event_id IN ({', '.join([mark] * len(part))})")
+            for row in fetch(self.conn, sql, part):
+                self.ids[row[0]] = _known(*row[1:])
             for event_id in part:
                 self.ids.setdefault(event_id, None)
 
@@ -246,7 +255,7 @@ class Checker(Rules):
                    ledger_index.c.current)
             .where(ledger_index.c.event_id == event_id)
         ).first()
-        return None if row is None else _known(row)
+        return None if row is None else _known(*row)
 
 
 class LogRules(Rules):

@@ -18,7 +18,6 @@ from sqlalchemy import delete
 
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
-from ledger.store import notifications
 from projections.readmodel.queries import event_subject
 from projections.readmodel.registry import READ_MODELS
 from projections.readmodel.tables import ledger_index
@@ -30,14 +29,23 @@ PAGE = 2000
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
     """Drop and rebuild every read model from the log in one transaction; return the event count.
 
-    The index is written straight from the stored payloads (they were validated when
-    appended); events are decoded into models once, when their subject is refolded.
+    One pass over the stored rows (the driver's tuples, decoded by orjson) writes the index:
+    the payloads were validated when appended. Then each subject is folded once from its
+    live events, read back per slice of subjects as plain JSON, and its rows inserted.
     """
     session = app.recorder.datastore.session_maker()
     try:
         conn = lock(session)
-        for table in (ledger_index, *(m.table for m in READ_MODELS)):
+        tables = (ledger_index, *(m.table for m in READ_MODELS))
+        for table in tables:
             conn.execute(delete(table))
+        # Bulk load, then index: building an index from sorted rows once is cheaper than keeping it up to
+        # date row by row (random slugs and ids). Unique keys stay, as constraints. SQLite only: on
+        # PostgreSQL a writer role may rebuild without owning the indexes, and DROP INDEX needs the owner.
+        dropped = [index for table in tables for index in table.indexes
+                   if not index.unique and conn.dialect.name == "sqlite"]
+        for index in dropped:
+            index.drop(conn)
         corrected: set[str] = set()
         touched: set[tuple[str, str]] = set()
         rows: list[dict[str, Any]] = []
@@ -51,25 +59,37 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
             rows.clear()
             payloads.clear()
 
-        for n in notifications(app):
-            raw = orjson.loads(n.state)
-            payload = raw["event"]
-            field = EVENT_TYPES[payload["type"]].subject
-            if payload["type"] in CORRECTION_TYPES:
+        # A second cursor reads the log while the first inserts: fetched a page at a time, so memory is a page.
+        driver: Any = conn.connection.driver_connection
+        # On PostgreSQL a named (server-side) cursor, else psycopg would fetch the whole log at once.
+        reader = driver.cursor(name="ledger_rebuild") if conn.dialect.name == "postgresql" else driver.cursor()
+        try:
+            reader.execute(f"SELECT originator_version, state FROM {app.recorder.events_table_name} ORDER BY id")
+            while page := reader.fetchmany(PAGE):
+                for version, state in page:
+                    raw = orjson.loads(state)
+                    payload = raw["event"]
+                    field = EVENT_TYPES[payload["type"]].subject
+                    if payload["type"] in CORRECTION_TYPES:
+                        if rows:
+                            flush()  # its target must be indexed to know its subject
+                        subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
+                    else:
+                        subject = (field, payload[field])
+                    rows.append(index_row(version, raw["recorded_at"], payload, subject))
+                    payloads.append(payload)
+                    touched.add(subject)
+                    count += 1
                 if rows:
-                    flush()  # its target must be indexed to know its subject
-                subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
-            else:
-                subject = (field, payload[field])
-            rows.append(index_row(n.originator_version, raw["recorded_at"], payload, subject))
-            payloads.append(payload)
-            touched.add(subject)
-            count += 1
-            if len(rows) >= PAGE:
-                flush()
-        if rows:
-            flush()
-        finish(conn, corrected, touched, count)
+                    flush()
+        finally:
+            reader.close()
+        # The refold reads each subject's events through the index's subject key: build those first.
+        for index in (i for i in dropped if i.table is ledger_index):
+            index.create(conn)
+        finish(conn, corrected, touched, count, replace_rows=False)
+        for index in (i for i in dropped if i.table is not ledger_index):
+            index.create(conn)
         session.commit()
         return count
     finally:

@@ -29,49 +29,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
-from events.measure import (
-    AMENDABLE,
-    MeasureAmended,
-    MeasureAnnounced,
-    MeasureRescheduled,
-    MeasureResumed,
-    MeasureRevoked,
-    MeasureSuspended,
-)
+from events.measure import AMENDABLE, MeasureAmended, MeasureAnnounced
 from projections.recorded import Recorded
 from projections.views import MeasureView, Terms
-
-
-def _terms(ann: MeasureAnnounced) -> Terms:
-    return Terms(
-        rate=ann.rate,
-        partners=tuple(ann.partners),
-        except_partners=tuple(ann.except_partners or ()),
-        products=tuple(ann.products),
-        except_products=tuple(ann.except_products or ()),
-        not_with=tuple(ann.not_with or ()),
-        inclusive_of=tuple(ann.inclusive_of or ()),
-    )
-
-
-def _amend(terms: Terms, amendment: MeasureAmended) -> Terms:
-    changes: dict[str, Any] = {}
-    for name in AMENDABLE:
-        value = getattr(amendment, name)
-        if value is not None:
-            changes[name] = value if name == "rate" else tuple(value)
-    return replace(terms, **changes)
-
-
-def _split(events: Sequence[Recorded]) -> tuple[MeasureAnnounced, Recorded, list[Recorded]]:
-    for i, rec in enumerate(events):
-        if isinstance(rec.event, MeasureAnnounced):
-            return rec.event, rec, [r for j, r in enumerate(events) if j != i]
-    raise ValueError("a measure's events must include its announcement")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,54 +66,137 @@ def interval_on(timeline: Sequence[Interval], day: dt.date) -> MeasureView | Non
     return found.view if found.valid_to is None or day < found.valid_to else None
 
 
-def _breakpoints(events: Sequence[Recorded]) -> list[dt.date]:
-    days: set[dt.date] = set()
-    for rec in events:
-        ev = rec.event
-        days.add(ev.date)
-        for name in ("effective_on", "until"):
-            value = getattr(ev, name, None)
+_ANNOUNCED, _AMENDED, _SUSPENDED, _RESUMED, _RESCHEDULED, _REVOKED = (
+    "measure.announced", "measure.amended", "measure.suspended", "measure.resumed", "measure.rescheduled",
+    "measure.revoked")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One measure event as the fold reads it: plain values, whether it came from a model or stored JSON.
+
+    ``terms`` holds the terms an announcement sets or an amendment replaces (tuples, the rate a Decimal);
+    ``head`` the announcement's other fields (imposer, basis, title, measure).
+    """
+
+    position: int
+    type: str
+    date: dt.date
+    effective_on: dt.date | None
+    until: dt.date | None
+    terms: dict[str, Any]
+    head: tuple[str, str, str, str | None] | None = None
+
+    @property
+    def effective(self) -> dt.date:
+        return self.effective_on or self.date
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value is not None else None
+
+
+def _rate(value: Any) -> Decimal:
+    # As the model reads a JSON number: a float by its shortest repr, so 2.5 is Decimal("2.5").
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+def change_from_payload(position: int, payload: Mapping[str, Any]) -> Change:
+    """A stored event's interchange JSON (already validated when appended) as a :class:`Change`."""
+    kind = payload["type"]
+    terms: dict[str, Any] = {}
+    head = None
+    if kind in (_ANNOUNCED, _AMENDED):
+        for name in AMENDABLE:  # an announcement sets the same terms an amendment may replace
+            value = payload.get(name)
             if value is not None:
-                days.add(value)
-    return sorted(days)
+                terms[name] = _rate(value) if name == "rate" else tuple(value)
+        if kind == _ANNOUNCED:
+            head = (payload["measure"], payload["imposer"], payload["basis"], payload.get("title"))
+    return Change(position, kind, dt.date.fromisoformat(payload["date"]), _day(payload.get("effective_on")),
+                  _day(payload.get("until")), terms, head)
+
+
+def change_from_model(rec: Recorded) -> Change:
+    """An event model as a :class:`Change` (the replay path folds models)."""
+    ev: Any = rec.event
+    terms: dict[str, Any] = {}
+    head = None
+    if isinstance(ev, MeasureAnnounced | MeasureAmended):
+        for name in AMENDABLE:  # an announcement sets the same terms an amendment may replace
+            value = getattr(ev, name)
+            if value is not None:
+                terms[name] = value if name == "rate" else tuple(value)
+        if isinstance(ev, MeasureAnnounced):
+            head = (ev.measure, ev.imposer, ev.basis, ev.title)
+    return Change(rec.position, ev.type, ev.date, getattr(ev, "effective_on", None), getattr(ev, "until", None),
+                  terms, head)
 
 
 def measure_timeline(events: Sequence[Recorded]) -> list[Interval]:
-    """Every distinct state of the measure over valid time, as consecutive intervals.
+    """Every distinct state of the measure over valid time, as consecutive intervals (from event models)."""
+    return timeline([change_from_model(r) for r in events])
+
+
+def measure_timeline_plain(events: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Interval]:
+    """The same fold over ``(position, interchange JSON)`` pairs: what the writer, rebuild and verify use."""
+    return timeline([change_from_payload(p, d) for p, d in events])
+
+
+# An amendment's terms are rebuilt positionally (dataclasses.replace cost more than the fold): same order.
+assert tuple(f.name for f in fields(Terms)) == AMENDABLE
+
+
+def _fields(terms: Terms) -> tuple[Any, ...]:
+    return (terms.rate, terms.partners, terms.except_partners, terms.products, terms.except_products,
+            terms.not_with, terms.inclusive_of)
+
+
+def timeline(changes: Sequence[Change]) -> list[Interval]:
+    """The one statement of the rules: every distinct state of the measure, as consecutive intervals.
 
     Walked once over the breakpoints in order: each kind of change sits in its own sorted
     queue and is taken up when its day comes, so a measure with n events costs O(n log n).
     """
-    if not any(isinstance(r.event, MeasureAnnounced) for r in events):
+    ann = next((c for c in changes if c.type == _ANNOUNCED), None)
+    if ann is None:
         return []
-    ann, _, changes = _split(events)
+    assert ann.head is not None
+    measure, imposer, basis, title = ann.head
+    rest = [c for c in changes if c is not ann]
 
-    def queue(kinds: tuple[type, ...], key: Any) -> list[Any]:
-        return sorted((r for r in changes if isinstance(r.event, kinds)), key=key)
+    def queue(kinds: tuple[str, ...], key: Any) -> list[Change]:
+        return sorted((c for c in rest if c.type in kinds), key=key)
 
-    by_effect = lambda r: (r.event.effective, r.position)  # noqa: E731
-    reschedules = queue((MeasureRescheduled,), lambda r: (r.event.date, r.position))
-    amendments = queue((MeasureAmended,), by_effect)
-    switches = queue((MeasureSuspended, MeasureResumed), by_effect)
-    revoked_from = min((r.event.effective for r in changes if isinstance(r.event, MeasureRevoked)), default=None)
+    by_effect = lambda c: (c.effective, c.position)  # noqa: E731
+    reschedules = queue((_RESCHEDULED,), lambda c: (c.date, c.position))
+    amendments = queue((_AMENDED,), by_effect)
+    switches = queue((_SUSPENDED, _RESUMED), by_effect)
+    revoked_from = min((c.effective for c in rest if c.type == _REVOKED), default=None)
 
-    terms, effective_on = _terms(ann), ann.effective_on
+    t = ann.terms
+    terms = Terms(t["rate"], t["partners"], t.get("except_partners", ()), t["products"],
+                  t.get("except_products", ()), t.get("not_with", ()), t.get("inclusive_of", ()))
+    effective_on = ann.effective_on
     suspended, lapse = False, None
     i_res = i_amd = i_sw = 0
+    days = {c.date for c in changes} | {c.effective_on for c in changes if c.effective_on is not None}
+    days |= {c.until for c in changes if c.until is not None}
     out: list[Interval] = []
-    for day in _breakpoints(events):
+    for day in sorted(days):
         if day < ann.date:
             continue
-        while i_res < len(reschedules) and reschedules[i_res].event.date <= day:
-            effective_on = reschedules[i_res].event.effective_on
+        while i_res < len(reschedules) and reschedules[i_res].date <= day:
+            effective_on = reschedules[i_res].effective_on
             i_res += 1
-        while i_amd < len(amendments) and amendments[i_amd].event.effective <= day:
-            terms = _amend(terms, amendments[i_amd].event)
+        while i_amd < len(amendments) and amendments[i_amd].effective <= day:
+            changed = amendments[i_amd].terms
+            terms = Terms(*(changed.get(name, old) for name, old in zip(AMENDABLE, _fields(terms), strict=True)))
             i_amd += 1
-        while i_sw < len(switches) and switches[i_sw].event.effective <= day:
-            change = switches[i_sw].event
-            suspended = isinstance(change, MeasureSuspended)
-            lapse = change.until if isinstance(change, MeasureSuspended) else None
+        while i_sw < len(switches) and switches[i_sw].effective <= day:
+            change = switches[i_sw]
+            suspended = change.type == _SUSPENDED
+            lapse = change.until if suspended else None
             i_sw += 1
         until = None
         if revoked_from is not None and revoked_from <= day:
@@ -159,10 +207,10 @@ def measure_timeline(events: Sequence[Recorded]) -> list[Interval]:
             status, until = "suspended", lapse
         else:
             status = "in_force"
-        view = MeasureView(ann.measure, ann.imposer, ann.basis, ann.title, status, terms, ann.date, effective_on, until)
+        view = MeasureView(measure, imposer, basis, title, status, terms, ann.date, effective_on, until)
         if out and out[-1].view == view:
             continue
         if out:
-            out[-1] = replace(out[-1], valid_to=day)
+            out[-1] = Interval(out[-1].valid_from, day, out[-1].view)
         out.append(Interval(day, None, view))
     return out

@@ -37,12 +37,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from events.codes import ALL
 
 if TYPE_CHECKING:  # the read path builds these values from rows, without the event models
-    from events.schedule import ScheduleAmended, SchedulePublished
     from projections.recorded import Recorded
 
 
@@ -100,57 +99,119 @@ def _line(value: object) -> LineView:
     return LineView(value.product, value.rate, value.text, value.specific, prefs)  # type: ignore[attr-defined]
 
 
-def _published(events: Sequence[Recorded]) -> tuple[int, SchedulePublished] | None:
-    from events.schedule import SchedulePublished
+def _rate(value: Any) -> Decimal | None:
+    # As the model reads a JSON number: a float by its shortest repr, so 2.5 is Decimal("2.5").
+    if value is None:
+        return None
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
 
-    return next(((r.position, r.event) for r in events if isinstance(r.event, SchedulePublished)), None)
+
+def line_from_payload(value: Mapping[str, Any]) -> LineView:
+    """A line of a stored event's interchange JSON (validated when appended) as a :class:`LineView`."""
+    prefs = value.get("preferential")
+    return LineView(value["product"], _rate(value.get("rate")), value["text"], value.get("specific", False),
+                    tuple((p["program"], p["text"]) for p in prefs) if prefs else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One schedule event as the fold reads it, from a model or from stored JSON.
+
+    ``head``: the publication's head (None for an amendment); ``effective``: the day the lines count from.
+    """
+
+    position: int
+    head: ScheduleHead | None
+    effective: dt.date
+    lines: Sequence[LineView]
+    removed: Sequence[str] = ()
+
+
+def revision_from_payload(position: int, payload: Mapping[str, Any]) -> Revision | None:
+    """A schedule event's interchange JSON as a :class:`Revision` (None for any other type)."""
+    kind = payload.get("type")
+    lines = [line_from_payload(v) for v in payload.get("lines") or ()]
+    if kind == "schedule.published":
+        head = ScheduleHead(payload["schedule"], payload["imposer"], payload.get("basis", "MFN"),
+                            tuple(payload.get("partners", (ALL,))), tuple(payload.get("except_partners") or ()),
+                            dt.date.fromisoformat(payload["effective_on"]), position, payload.get("title"),
+                            payload.get("revision"))
+        return Revision(position, head, head.effective_on, lines)
+    if kind == "schedule.amended":
+        effective = dt.date.fromisoformat(payload.get("effective_on") or payload["date"])
+        return Revision(position, None, effective, lines, tuple(payload.get("removed") or ()))
+    return None
+
+
+def revision_from_model(rec: Recorded) -> Revision | None:
+    """A schedule event model as a :class:`Revision` (the replay path folds models)."""
+    from events.schedule import ScheduleAmended, SchedulePublished
+
+    ev = rec.event
+    if isinstance(ev, SchedulePublished):
+        head = ScheduleHead(ev.schedule, ev.imposer, ev.basis, tuple(ev.partners), tuple(ev.except_partners or ()),
+                            ev.effective_on, rec.position, ev.title, ev.revision)
+        return Revision(rec.position, head, ev.effective_on, [_line(v) for v in ev.lines])
+    if isinstance(ev, ScheduleAmended):
+        return Revision(rec.position, None, ev.effective, [_line(v) for v in ev.lines or ()], tuple(ev.removed or ()))
+    return None
+
+
+def _revisions(events: Sequence[Recorded]) -> list[Revision]:
+    return [r for r in map(revision_from_model, events) if r is not None]
+
+
+def revisions_plain(events: Iterable[tuple[int, Mapping[str, Any]]]) -> list[Revision]:
+    """``(position, interchange JSON)`` pairs of a schedule as revisions: what the writer, rebuild and verify fold."""
+    return [r for r in (revision_from_payload(p, d) for p, d in events) if r is not None]
 
 
 def schedule_head(events: Sequence[Recorded]) -> ScheduleHead | None:
     """The schedule's head from its (live) publication; None once that is retracted."""
-    found = _published(events)
-    if found is None:
-        return None
-    position, ev = found
-    return ScheduleHead(ev.schedule, ev.imposer, ev.basis, tuple(ev.partners), tuple(ev.except_partners or ()),
-                        ev.effective_on, position, ev.title, ev.revision)
+    return head_of(_revisions(events))
 
 
 def line_intervals(events: Sequence[Recorded]) -> dict[str, list[LineInterval]]:
     """Each product's lines over valid time, from the schedule's own events (product → intervals)."""
-    from events.schedule import ScheduleAmended  # noqa: F811  (at run time; the hint above is for mypy)
+    return intervals_of(_revisions(events))
 
-    found = _published(events)
-    if found is None:
+
+def head_of(revisions: Sequence[Revision]) -> ScheduleHead | None:
+    """The head of the schedule's (first, live) publication; None once that is retracted."""
+    return next((r.head for r in revisions if r.head is not None), None)
+
+
+def intervals_of(revisions: Sequence[Revision]) -> dict[str, list[LineInterval]]:
+    """The one statement of a schedule's lines over time: product → intervals."""
+    published = next((r for r in revisions if r.head is not None), None)
+    if published is None:
         return {}
-    start = found[1].effective_on
+    start = published.effective
     # product -> [(day, line or None)], in the order the changes apply.
     changes: dict[str, list[tuple[dt.date, LineView | None]]] = {}
-    for value in found[1].lines:
-        changes[value.product] = [(start, _line(value))]
-    amendments: list[tuple[dt.date, int, ScheduleAmended]] = sorted(
-        ((r.event.effective, r.position, r.event) for r in events if isinstance(r.event, ScheduleAmended)),
-        key=lambda a: (a[0], a[1]))
-    for effective, _, amd in amendments:
-        day = max(effective, start)
-        for value in amd.lines or ():
-            changes.setdefault(value.product, []).append((day, _line(value)))
-        for product in amd.removed or ():
+    for line in published.lines:
+        changes[line.product] = [(start, line)]
+    amendments = sorted((r for r in revisions if r.head is None), key=lambda r: (r.effective, r.position))
+    for amd in amendments:
+        day = max(amd.effective, start)
+        for line in amd.lines:
+            changes.setdefault(line.product, []).append((day, line))
+        for product in amd.removed:
             changes.setdefault(product, []).append((day, None))
     out: dict[str, list[LineInterval]] = {}
     for product, steps in changes.items():
         intervals: list[LineInterval] = []
         current: LineView | None = None
-        for i, (day, line) in enumerate(steps):
+        for i, (day, step) in enumerate(steps):
             if i + 1 < len(steps) and steps[i + 1][0] == day:
                 continue  # a later change on the same day wins
-            if line == current:
+            if step == current:
                 continue
             if intervals and intervals[-1].valid_to is None:
                 intervals[-1] = LineInterval(intervals[-1].valid_from, day, intervals[-1].line)
-            if line is not None:
-                intervals.append(LineInterval(day, None, line))
-            current = line
+            if step is not None:
+                intervals.append(LineInterval(day, None, step))
+            current = step
         if intervals:
             out[product] = intervals
     return out

@@ -40,7 +40,7 @@ from events.correction import CorrectionEvent
 from events.registry import EVENT_TYPES
 from events.summit import SummitScheduled
 from events.talks import ProposalSubmitted, TalksOpened
-from projections.measures import Interval, measure_timeline
+from projections.measures import Interval, measure_timeline_plain
 from projections.readmodel.tables import (
     OPEN_END,
     measure_intervals,
@@ -52,8 +52,7 @@ from projections.readmodel.tables import (
     track_pairs,
     track_parties,
 )
-from projections.recorded import Recorded
-from projections.schedules import LineInterval, ScheduleHead, line_intervals, schedule_head
+from projections.schedules import LineInterval, Revision, ScheduleHead, head_of, intervals_of, revisions_plain
 from projections.shapes import head_json, line_json, measure_json
 
 Subject = tuple[str, str]
@@ -64,6 +63,8 @@ Row = dict[str, Any]
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(
     c.subject for c in EVENT_TYPES.values() if not issubclass(c, CorrectionEvent)))
 PROPOSAL_TYPE = next(t for t, c in EVENT_TYPES.items() if c is ProposalSubmitted)
+OPENED_TYPE = next(t for t, c in EVENT_TYPES.items() if c is TalksOpened)
+SUMMIT_SCHEDULED_TYPE = next(t for t, c in EVENT_TYPES.items() if c is SummitScheduled)
 #: Subjects introduced inside another's events: a proposal belongs to its track.
 WITHIN = {"proposal": ProposalSubmitted.subject}
 
@@ -73,15 +74,20 @@ def dumps(obj: Any) -> str:
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
 
 
-class Folded:
-    """One subject's events as the read models see them.
+#: One live event of a subject: its position and its interchange JSON, corrections applied.
+Live = tuple[int, Mapping[str, Any]]
 
-    ``live``: its events with corrections applied and retracted ones left out, in record
-    order. ``recorded``: ``(position, payload)`` of every event filed under it as recorded
-    (corrections included) — only the models written at index time need them.
+
+class Folded:
+    """One subject's events as the read models see them: plain data, no event models.
+
+    ``live``: ``(position, interchange JSON)`` of its events with corrections applied and
+    retracted ones left out, in record order. ``recorded``: ``(position, payload)`` of every
+    event filed under it as recorded (corrections included) — only the models written at
+    index time need them.
     """
 
-    def __init__(self, kind: str, slug: str, live: Sequence[Recorded],
+    def __init__(self, kind: str, slug: str, live: Sequence[Live],
                  recorded: Sequence[tuple[int, Mapping[str, Any]]] = ()):
         self.kind = kind
         self.slug = slug
@@ -91,17 +97,24 @@ class Folded:
     @cached_property
     def timeline(self) -> list[Interval]:
         """A measure's states over valid time (computed once for all the models that need it)."""
-        return measure_timeline(self.live)
+        return measure_timeline_plain(self.live)
+
+    @cached_property
+    def revisions(self) -> list[Revision]:
+        return revisions_plain(self.live)
 
     @cached_property
     def head(self) -> ScheduleHead | None:
         """A schedule's head (None once its publication is retracted)."""
-        return schedule_head(self.live)
+        return head_of(self.revisions)
 
     @cached_property
     def lines(self) -> dict[str, list[LineInterval]]:
         """A schedule's lines over its own valid time, by product."""
-        return line_intervals(self.live)
+        return intervals_of(self.revisions)
+
+    def first(self, event_type: str) -> Mapping[str, Any] | None:
+        return next((payload for _, payload in self.live if payload["type"] == event_type), None)
 
 
 # -- the rules: a subject's events -> its rows ------------------------------------------------------
@@ -149,31 +162,27 @@ def schedule_line_rows(f: Folded) -> list[Row]:
             for product, ivs in sorted(f.lines.items()) for iv in ivs]
 
 
-def _opened(f: Folded) -> TalksOpened | None:
-    return next((r.event for r in f.live if isinstance(r.event, TalksOpened)), None)
-
-
 def party_rows(f: Folded) -> list[Row]:
     """``track_parties``: the parties of the track's (live) opening."""
-    ev = _opened(f)
+    ev = f.first(OPENED_TYPE)
     if ev is None:
         return []
-    return [{"track": f.slug, "party": p, "opened_on": ev.date.isoformat()} for p in ev.parties]
+    return [{"track": f.slug, "party": p, "opened_on": ev["date"]} for p in ev["parties"]]
 
 
 def pair_rows(f: Folded) -> list[Row]:
     """``track_pairs``: every ordered pair of distinct parties, so "talks between US and JP" is one lookup."""
-    ev = _opened(f)
+    ev = f.first(OPENED_TYPE)
     if ev is None:
         return []
-    day = ev.date.isoformat()
-    return [{"track": f.slug, "party": p, "other": o, "opened_on": day}
-            for p in ev.parties for o in ev.parties if p != o]
+    parties = ev["parties"]
+    return [{"track": f.slug, "party": p, "other": o, "opened_on": ev["date"]}
+            for p in parties for o in parties if p != o]
 
 
 def summit_rows(f: Folded) -> list[Row]:
     """``summit_tracks``: every track any live schedule of the summit names."""
-    tracks = {t for r in f.live if isinstance(r.event, SummitScheduled) for t in r.event.tracks or ()}
+    tracks = {t for _, ev in f.live if ev["type"] == SUMMIT_SCHEDULED_TYPE for t in ev.get("tracks") or ()}
     return [{"summit": f.slug, "track": t} for t in sorted(tracks)]
 
 

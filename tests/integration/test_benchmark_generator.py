@@ -8,8 +8,12 @@ must be accepted, or a 1M-event import would fail at the end.
 from __future__ import annotations
 
 import io
+import sqlite3
+from contextlib import closing
 from itertools import islice
+from pathlib import Path
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -83,3 +87,29 @@ def test_the_schedule_import_benchmark_runs_its_three_imports() -> None:
     times = import_times(generate_hts_rows(400))
     assert list(times) == ["first revision", "second revision", "again"]
     assert all(seconds > 0 for seconds in times.values())
+
+
+def test_the_library_ceiling_saves_every_line_through_the_librarys_own_application(tmp_path: Path) -> None:
+    from benchmarks.library import save_all
+
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in islice(big(2500, seed=1), 2500)))
+    found = save_all(str(path), f"sqlite:///{tmp_path / 'library.db'}")
+    assert found["events"] == 2500
+    with closing(sqlite3.connect(tmp_path / "library.db")) as db:
+        assert db.execute("SELECT count(*), max(originator_version) FROM application_events").fetchone() == (2500, 2500)
+
+
+def test_the_report_puts_the_library_ceiling_beside_the_import() -> None:
+    from benchmarks.report import render
+
+    run = {"backend": "sqlite", "size": 1000, "import": {"events_per_s": 30_000.0, "events_per_cpu_s": 31_000.0},
+           "library": {"events_per_s": 12_000.0, "events_per_cpu_s": 12_500.0}}
+    result = {"baseline": {"python_pass_ms": 18, "python_sqlite_ms": 23, "ledger_help_ms": 69,
+                           "sqlite_insert_rows_per_s": 600_000},
+              "machine": {"cpus": 2, "python": "3.11", "platform": "linux", "commit": "abc", "load_avg": [0, 0, 0]},
+              "mode": "quick", "seed": 0, "seconds": 1, "runs": [{**run, "growth_base_size": 1000}]}
+    text = render(result, markdown=True)
+    assert "| library ev/s |" in text
+    assert "| 30,000 | 31,000 | 600,000 | 12,000 | 12,500 |" in text
+    assert "| import ÷ library ceiling | sqlite | 1k | ≥ 1.0 × | 2.50× | yes |" in text
