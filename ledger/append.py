@@ -17,7 +17,7 @@ order and record time agree: ``--known-at`` cuts the log at a prefix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +61,10 @@ class AppendResult:
     def to_json(self) -> dict[str, Any]:
         return {"appended": self.appended, "duplicates": self.duplicates, "first_position": self.first_position,
                 "last_position": self.last_position, "head": self.head, "last_id": self.last_id}
+
+
+class Stale(Exception):
+    """What an append's events were planned on changed before the write lock was taken: plan again."""
 
 
 @dataclass
@@ -128,15 +132,20 @@ def append(
     items: Iterable[tuple[int | None, tuple[Envelope, bool] | list[InputError]]],
     author: str,
     progress: Any = None,
+    precondition: Callable[[Connection], None] | None = None,
 ) -> AppendResult:
     """Append parsed lines atomically; raise BadInput listing every error.
 
     Each item is ``(line, (event, fresh_id))`` — the event with its id and author filled
-    in, and whether that id was just generated — or ``(line, errors)``.
+    in, and whether that id was just generated — or ``(line, errors)``. ``precondition``
+    runs once the write lock is held, before anything is written: a caller that planned its
+    events on what it read earlier raises there (e.g. :class:`Stale`) if that has changed.
     """
     session = app.recorder.datastore.session_maker()  # type: ignore[attr-defined]
     try:
         conn = lock(session)
+        if precondition is not None:
+            precondition(conn)
         head = read_head(conn)
         now = record_time(conn, head)
         checker = Checker(conn)

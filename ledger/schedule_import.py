@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.codes import number
-from events.errors import BadInput, InputError
+from events.errors import BadInput, InputError, LedgerError
 from ledger.schedules import ScheduleImport
 from projections.schedules import LineView, ScheduleHead, in_force
 
@@ -128,21 +128,54 @@ def plan(read: ScheduleImport, opts: ImportOptions, target: ScheduleHead | None,
 
 def run(ledger: Any, path: str, opts: ImportOptions, fmt: str | None, product_column: str | None,
         rate_column: str | None, author: str | None, progress: Any) -> ImportResult:
-    """Read the file, compare with the schedule as stored, append the one event (if any)."""
+    """Read the file, compare with the schedule as stored, append the one event (if any).
+
+    The comparison is made on a read, before the write lock; two imports at once could both plan
+    on the same stored schedule and the second record a stale difference. So the append checks,
+    under the lock, that no schedule event was recorded since the read, and the plan is made again
+    if one was.
+    """
+    from ledger.append import Stale
+    from ledger.reports import ReadModel
     from ledger.schedules import read_schedule
+    from projections.readmodel.reads import last_of_kind
 
     read = read_schedule(path, fmt, product_column, rate_column, progress=progress)  # type: ignore[arg-type]
-    with ledger._source(None) as src:
-        target = target_of(src.schedule_heads(opts.imposer), opts)
-        stored = src.schedule_lines([target.schedule], opts.effective_on).get(target.schedule, []) if target else []
-    event, added, replaced, removed = plan(read, opts, target, stored)
-    slug = target.schedule if target else opts.schedule
-    notes = []
-    if target is not None and target.schedule != opts.schedule:
-        notes.append(f"recorded as a revision of {target.schedule}, the {opts.imposer} {opts.basis} "
-                     f"schedule in force on {opts.effective_on}")
-    if event is None:
-        return ImportResult("unchanged", slug, read.report, notes=notes)
-    done = ledger.append([(None, event)], author=author)
-    return ImportResult(event["type"].split(".", 1)[1], slug, read.report, added, replaced, removed,
-                        done.last_position, str(done.last_id), notes)
+    for _ in range(PLAN_ATTEMPTS):
+        with ledger.reading() as db:
+            seen, src = last_of_kind(db, "schedule"), ReadModel(db)
+            target = target_of(src.schedule_heads(opts.imposer), opts)
+            stored = src.schedule_lines([target.schedule], opts.effective_on).get(target.schedule, []) if target else []
+        event, added, replaced, removed = plan(read, opts, target, stored)
+        slug = target.schedule if target else opts.schedule
+        notes = []
+        if target is not None and target.schedule != opts.schedule:
+            notes.append(f"recorded as a revision of {target.schedule}, the {opts.imposer} {opts.basis} "
+                         f"schedule in force on {opts.effective_on}")
+        if event is None:
+            return ImportResult("unchanged", slug, read.report, notes=notes)
+        try:
+            done = ledger.append([(None, event)], author=author, precondition=_unchanged_since(seen))
+        except Stale:
+            continue
+        return ImportResult(event["type"].split(".", 1)[1], slug, read.report, added, replaced, removed,
+                            done.last_position, str(done.last_id), notes)
+    raise LedgerError(f"the schedules changed under this import {PLAN_ATTEMPTS} times in a row: run it again")
+
+
+#: How often an import plans again when another writer recorded a schedule event meanwhile.
+PLAN_ATTEMPTS = 5
+
+
+def _unchanged_since(seen: int) -> Any:
+    """A precondition for the append: no schedule event recorded after position ``seen``."""
+    def check(conn: Any) -> None:
+        from sqlalchemy import text
+
+        from ledger.append import Stale
+        from projections.readmodel.reads import LAST_OF_KIND
+
+        if int(conn.execute(text(LAST_OF_KIND), {"kind": "schedule"}).scalar() or 0) != seen:
+            raise Stale()
+
+    return check

@@ -229,6 +229,7 @@ class Ledger:
         author: str | None = None,
         progress: Callable[[int], None] | None = None,
         author_fixed: bool = False,
+        precondition: Callable[[Any], None] | None = None,
     ) -> AppendResult:
         """Append decoded JSON values (``(line number, value)``) all or nothing.
 
@@ -236,6 +237,8 @@ class Ledger:
         while reading the line. Any bad line raises :class:`BadInput` listing every problem,
         with ``nothing_written`` set. ``author_fixed`` makes ``author`` the ``recorded_by`` of every
         event, whatever the event says (``POST /api/events``: the token names the author).
+        ``precondition(connection)`` runs under the write lock before anything is written
+        (:func:`ledger.append.append`).
         """
         from events.errors import BadInput
         from ledger.append import append
@@ -244,7 +247,7 @@ class Ledger:
         who = default_author(author)
         parsed = (_parse(line, value, who, author_fixed) for line, value in lines)
         try:
-            return _translate(lambda: append(self.app(), parsed, who, progress))  # type: ignore[no-any-return]
+            return _translate(lambda: append(self.app(), parsed, who, progress, precondition))  # type: ignore[no-any-return]
         except BadInput as exc:
             raise BadInput(exc.errors, nothing_written=True, stopped_after=exc.stopped_after) from None
 

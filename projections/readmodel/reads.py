@@ -122,6 +122,17 @@ def meta_value(db: Db, key: str) -> str | None:
     return found[0] if found else None
 
 
+#: The last position recorded about subjects of one kind (``:kind``); SQL text that SQLAlchemy's
+#: ``text()`` also runs, so the writer checks under its lock exactly what a reader planned on.
+LAST_OF_KIND = "SELECT MAX(position) FROM ledger_index WHERE subject_kind = :kind"
+
+
+def last_of_kind(db: Db, kind: str) -> int:
+    """The last log position of an event about a subject of ``kind`` (0: none)."""
+    found = column(db, LAST_OF_KIND, kind=kind)
+    return int(found[0] or 0) if found else 0
+
+
 def chain_head(db: Db) -> tuple[int, str] | None:
     """The last link of the hash chain, ``(position, digest)``; None for an empty ledger."""
     found = rows(db, "SELECT position, digest FROM ledger_chain ORDER BY position DESC LIMIT 1")

@@ -8,6 +8,7 @@ read models verify, and each writer's own events kept their order.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing
 import subprocess
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from ledger.service import Ledger
@@ -171,3 +173,46 @@ def test_conflicting_writers_are_resolved_whole_never_half_applied(store: Ledger
     assert measures[0] == "w0-m0"
     assert measures[1] in {f"w{w}-m1" for w in range(WRITERS)}
     assert measures[2] == "contested"
+
+
+def test_a_schedule_import_plans_again_when_another_writer_records_a_revision_first(
+        store: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import compares the file with the stored schedule before it takes the write lock; a
+    revision recorded in between would make its difference stale (here: z would survive and y be
+    wrong). The append checks under the lock and the import plans again on what is stored."""
+    from ledger.schedule_import import ImportOptions
+
+    def csv(name: str, body: str) -> str:
+        path = tmp_path / name
+        path.write_text("hs,mfn\n" + body, encoding="utf-8")
+        return str(path)
+
+    def options(revision: str) -> ImportOptions:
+        return ImportOptions(imposer="US", schedule="us-test", effective_on=dt.date(2025, 1, 1),
+                             source={"title": "test schedule"}, revision=revision)
+
+    def lines() -> dict[str, str]:
+        shown = store.schedule("us-test", as_of=dt.date(2025, 6, 1)).to_json()
+        return {line["product"]: line["text"] for line in shown["lines"]}
+
+    first = csv("a.csv", "870323,2.5%\n870421,5%\n")
+    store.schedule_import(first, options("a"), "csv", "hs", "mfn")
+    other = csv("b.csv", "870323,2.5%\n870421,9%\n850110,1%\n")
+    mine = csv("c.csv", "870323,2.5%\n870421,7%\n")
+
+    real_append = Ledger.append
+    calls = []
+
+    def append_after_another_writer(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("precondition"))
+        if len(calls) == 1:  # another process records revision b between this import's read and its lock
+            monkeypatch.setattr(Ledger, "append", real_append)
+            store.schedule_import(other, options("b"), "csv", "hs", "mfn")
+            monkeypatch.setattr(Ledger, "append", append_after_another_writer)
+        return real_append(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "append", append_after_another_writer)
+    result = store.schedule_import(mine, options("c"), "csv", "hs", "mfn")
+    assert len(calls) == 2 and all(calls)  # planned twice, each append guarded
+    assert (result.action, result.removed) == ("amended", 1)
+    assert lines() == {"870323": "2.5%", "870421": "7%"}  # exactly file c: b's 850110 removed, 870421 from c
