@@ -88,6 +88,10 @@ def raise_input(field: str, message: str) -> NoReturn:
     raise BadInput([InputError(None, field, message)])
 
 
+#: Idle readers a :class:`Ledger` keeps (per process) between reads.
+IDLE_READERS = 16
+
+
 class Ledger:
     """One ledger database. ``Ledger(None)`` uses ``$LEDGER_DB`` or ``sqlite:///ledger.db``."""
 
@@ -95,10 +99,12 @@ class Ledger:
         self.url = resolve_url(db)
         self._engine: Any = None
         self._app: Any = None
-        # One idle PostgreSQL reader kept between reads: a connection costs more than most questions
-        # (~15 ms against ~1 ms for a rate), and a notebook or a server asks many. SQLite opens in
-        # microseconds and is reopened each time, so a replaced file is always the one read.
-        self._idle: Any = None
+        # Idle readers kept between reads: a PostgreSQL connection costs more than most questions
+        # (~15 ms against ~1 ms for a rate), and opening SQLite plus its first snapshot was ~40% of
+        # `ledger serve`'s CPU per answer. A SQLite reader remembers the file it opened (device,
+        # inode) and is dropped when the path names another file (a restore), so the file read is
+        # always the one at the path. Bounded: a server's threads share a few.
+        self._idle: list[tuple[Any, tuple[int, int] | None]] = []
         self._idle_lock = threading.Lock()
 
     # -- wiring ---------------------------------------------------------------------------
@@ -125,6 +131,15 @@ class Ledger:
             configure_engine(self._app.recorder.datastore.engine)
         return self._app
 
+    def prepare_writes(self) -> None:
+        """Load the append machinery now (the event store, SQLAlchemy, the event models).
+
+        ``ledger serve`` calls it at start: loading it takes a few hundred milliseconds of CPU, and
+        inside the first ``POST /api/events`` that time was taken from the answers being served.
+        """
+        self._require()
+        self.app()
+
     def _require(self) -> None:
         with self.reading():
             pass
@@ -138,10 +153,7 @@ class Ledger:
         """
         from projections.readmodel.reads import SCHEMA_VERSION, meta_value
 
-        path = sqlite_path(self.url)
-        if path is not None and not path.exists():
-            raise NoLedger(str(path))
-        reader = self._take_reader()
+        reader, identity = self._take_reader()
         kept = False
         try:
             try:
@@ -159,32 +171,47 @@ class Ledger:
         finally:
             try:
                 reader.end()
-                if reader.dialect == "postgresql":
-                    with self._idle_lock:
-                        if self._idle is None:
-                            self._idle, kept = reader, True
+                with self._idle_lock:
+                    if len(self._idle) < IDLE_READERS:
+                        self._idle.append((reader, identity))
+                        kept = True
             except Exception:  # noqa: S110  (a connection that cannot end its transaction is not kept)
                 pass
             if not kept:
                 _close_quietly(reader)
 
-    def _take_reader(self) -> Any:
-        """The idle reader (PostgreSQL), else a new connection; a failure to connect names the ledger."""
+    def _take_reader(self) -> tuple[Any, tuple[int, int] | None]:
+        """An idle reader on the same file, else a new connection; a failure to connect names the ledger."""
         from ledger.storage import connect
 
-        with self._idle_lock:
-            reader, self._idle = self._idle, None
-        if reader is not None:
-            return reader
+        path = sqlite_path(self.url)
+        identity: tuple[int, int] | None = None
+        if path is not None:
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                raise NoLedger(str(path)) from None
+            except OSError:
+                st = None  # let the driver say what is wrong with the path
+            identity = (st.st_dev, st.st_ino) if st is not None else None
+        while True:
+            with self._idle_lock:
+                if not self._idle:
+                    break
+                reader, had = self._idle.pop()
+            if had == identity:
+                return reader, identity
+            _close_quietly(reader)  # the path names another file now
         try:
-            return connect(self.url)
+            return connect(self.url), identity
         except Exception as exc:
             raise _open_failure(exc, self.where) from None
 
     def close(self) -> None:
-        if self._idle is not None:
-            _close_quietly(self._idle)
-            self._idle = None
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for reader, _ in idle:
+            _close_quietly(reader)
         if self._engine is not None:
             self._engine.dispose()
         if self._app is not None:

@@ -27,7 +27,7 @@ HERE = Path(__file__).parent
 DRAWING = threading.Lock()  # matplotlib figures are drawn one at a time
 
 
-def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., None]) -> None:
+def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., Any]) -> None:
     from ledger.serve.app import _country as exact_country
     from ledger.serve.app import _product, bad_input_body, history_page
 
