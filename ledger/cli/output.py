@@ -43,6 +43,10 @@ def console(stderr: bool = False) -> Any:
 
 
 def message(text: str) -> None:
+    if "[" not in text and ":" not in text:  # nothing rich would read as markup or an emoji code: no rich (~15 ms)
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+        return
     console(stderr=True).print(text, soft_wrap=True)
 
 
