@@ -38,9 +38,9 @@ def _plain(annotation: Any, value: Any, ctx: Any) -> Any:
                 if member.value == value:
                     return member
         return _SLOW
-    if getattr(annotation, "__origin__", None) is list and annotation.__args__ == (str,):
-        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            return list(value)
+    strings = getattr(annotation, "__origin__", None) is list and annotation.__args__ == (str,)
+    if strings and isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
     return _SLOW
 
 
