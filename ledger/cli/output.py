@@ -43,7 +43,8 @@ def console(stderr: bool = False) -> Any:
 
 
 def message(text: str) -> None:
-    if "[" not in text and ":" not in text:  # nothing rich would read as markup or an emoji code: no rich (~15 ms)
+    # Nothing rich would read as markup, an emoji code or a tab to expand: the same line, without rich (~15 ms).
+    if "[" not in text and ":" not in text and "\t" not in text:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
         return
