@@ -17,7 +17,6 @@ export and verification load them, when called.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -46,6 +45,8 @@ def default_author(author: str | None = None) -> str:
     env = os.environ.get("LEDGER_AUTHOR")
     if env:
         return env
+    import getpass  # here: it loads termios, and only writes need an author
+
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers

@@ -26,15 +26,20 @@ import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
-from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
-from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy.orm import Session
 
-from events.common import Envelope
-from events.registry import EVENT_TYPES
-from ledger.storage import LEDGER_STREAM as LEDGER_STREAM  # the ledger's single stream
-from ledger.storage import app_env
-from projections.readmodel.writer import insert_tuples
+from ledger.uuidtype import import_recorder_models
+
+import_recorder_models()  # the library's models without sqlalchemy_utils (~60–100 ms): see ledger.uuidtype
+
+from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory  # noqa: E402
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder  # noqa: E402
+
+from events.common import Envelope  # noqa: E402
+from events.registry import EVENT_TYPES  # noqa: E402
+from ledger.storage import LEDGER_STREAM as LEDGER_STREAM  # noqa: E402  (the ledger's single stream)
+from ledger.storage import app_env  # noqa: E402
+from projections.readmodel.writer import insert_tuples  # noqa: E402
 
 
 def format_time(moment: dt.datetime) -> str:

@@ -67,7 +67,10 @@ def main() -> None:
     from events.errors import BadInput, LedgerError
 
     try:
-        result = app(standalone_mode=False)
+        from ledger.cli.coercion import plain_first
+
+        # What `app(...)` does (its pretty exceptions are off), with plain values kept off pydantic.
+        result = plain_first(typer.main.get_command(app))(standalone_mode=False)
         # Flush here, not at interpreter exit, so a reader that went away is seen by the handlers below.
         sys.stdout.flush()
         sys.exit(result if isinstance(result, int) else 0)

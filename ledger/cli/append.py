@@ -226,7 +226,9 @@ class LazyAppendGroup(TyperGroup):
         single = typer.Typer(rich_markup_mode=None, add_completion=False)
         command = _make_command(cmd_name, model)
         single.command(cmd_name, help=command.__doc__)(command)
-        built = typer.main.get_command(single)
+        from ledger.cli.coercion import plain_first
+
+        built = plain_first(typer.main.get_command(single))
         built.name = cmd_name
         return built
 

@@ -83,3 +83,22 @@ def test_state_folds_negotiations_without_the_whole_event_registry(loaded: Cli) 
     # Only the two negotiation families are decoded; measures come from their read-model rows.
     assert {"events.talks", "events.summit"} <= set(modules)
     assert "events.registry" not in modules and "events.measure" not in modules
+
+
+def test_option_values_that_need_no_conversion_skip_typers_pydantic_adapters(loaded: Cli) -> None:
+    # typer converts each option value through a pydantic TypeAdapter; a string option given a string
+    # needs none (ledger.cli.coercion), so `rate` loads no pydantic at all: its answer comes from rows.
+    out, modules = modules_of(loaded.url, "rate", "JP", "87032301", "8708", "--as-of", "2025-06-01",
+                              "--imposer", "US", "--format", "json")
+    assert json.loads(out)
+    assert "typer._adapters" not in modules
+    assert "pydantic" not in modules
+
+
+def test_a_bad_choice_still_gets_typers_own_message(loaded: Cli) -> None:
+    env = {**os.environ, "LEDGER_DB": loaded.url, "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-c", WRAPPER, "rate", "JP", "8703", "--as-of", "2025-06-01",
+                           "--format", "xml"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+                          check=False)
+    assert done.returncode == 2
+    assert "'xml' is not one of 'table', 'json', 'csv'" in done.stderr
