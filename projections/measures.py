@@ -163,16 +163,34 @@ def timeline(changes: Sequence[Change]) -> list[Interval]:
         return []
     assert ann.head is not None
     measure, imposer, basis, title = ann.head
-    rest = [c for c in changes if c is not ann]
-
-    def queue(kinds: tuple[str, ...], key: Any) -> list[Change]:
-        return sorted((c for c in rest if c.type in kinds), key=key)
-
+    # One pass sorts the changes into their queues and collects the breakpoints (this fold runs for
+    # every measure on each append, rebuild and verify, so its constant factor is what they pay).
+    reschedules: list[Change] = []
+    amendments: list[Change] = []
+    switches: list[Change] = []
+    revoked_from = None
+    days = set()
+    for c in changes:
+        days.add(c.date)
+        if c.effective_on is not None:
+            days.add(c.effective_on)
+        if c.until is not None:
+            days.add(c.until)
+        if c is ann:
+            continue
+        kind = c.type
+        if kind == _AMENDED:
+            amendments.append(c)
+        elif kind in (_SUSPENDED, _RESUMED):
+            switches.append(c)
+        elif kind == _RESCHEDULED:
+            reschedules.append(c)
+        elif kind == _REVOKED and (revoked_from is None or c.effective < revoked_from):
+            revoked_from = c.effective
     by_effect = lambda c: (c.effective, c.position)  # noqa: E731
-    reschedules = queue((_RESCHEDULED,), lambda c: (c.date, c.position))
-    amendments = queue((_AMENDED,), by_effect)
-    switches = queue((_SUSPENDED, _RESUMED), by_effect)
-    revoked_from = min((c.effective for c in rest if c.type == _REVOKED), default=None)
+    reschedules.sort(key=lambda c: (c.date, c.position))
+    amendments.sort(key=by_effect)
+    switches.sort(key=by_effect)
 
     t = ann.terms
     terms = Terms(t["rate"], t["partners"], t.get("except_partners", ()), t["products"],
@@ -180,20 +198,21 @@ def timeline(changes: Sequence[Change]) -> list[Interval]:
     effective_on = ann.effective_on
     suspended, lapse = False, None
     i_res = i_amd = i_sw = 0
-    days = {c.date for c in changes} | {c.effective_on for c in changes if c.effective_on is not None}
-    days |= {c.until for c in changes if c.until is not None}
+    n_res, n_amd, n_sw = len(reschedules), len(amendments), len(switches)
     out: list[Interval] = []
+    # A view is built only when the state changed: the other fields are the announcement's.
+    last: tuple[Any, ...] | None = None
     for day in sorted(days):
         if day < ann.date:
             continue
-        while i_res < len(reschedules) and reschedules[i_res].date <= day:
+        while i_res < n_res and reschedules[i_res].date <= day:
             effective_on = reschedules[i_res].effective_on
             i_res += 1
-        while i_amd < len(amendments) and amendments[i_amd].effective <= day:
+        while i_amd < n_amd and amendments[i_amd].effective <= day:
             changed = amendments[i_amd].terms
             terms = Terms(*(changed.get(name, old) for name, old in zip(AMENDABLE, _fields(terms), strict=True)))
             i_amd += 1
-        while i_sw < len(switches) and switches[i_sw].effective <= day:
+        while i_sw < n_sw and switches[i_sw].effective <= day:
             change = switches[i_sw]
             suspended = change.type == _SUSPENDED
             lapse = change.until if suspended else None
@@ -207,9 +226,11 @@ def timeline(changes: Sequence[Change]) -> list[Interval]:
             status, until = "suspended", lapse
         else:
             status = "in_force"
-        view = MeasureView(measure, imposer, basis, title, status, terms, ann.date, effective_on, until)
-        if out and out[-1].view == view:
+        state = (status, terms, effective_on, until)
+        if state == last:
             continue
+        last = state
+        view = MeasureView(measure, imposer, basis, title, status, terms, ann.date, effective_on, until)
         if out:
             out[-1] = Interval(out[-1].valid_from, day, out[-1].view)
         out.append(Interval(day, None, view))
