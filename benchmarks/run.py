@@ -355,8 +355,20 @@ def baselines(config: Config) -> dict[str, Any]:
     return out
 
 
+def compile_packages() -> None:
+    """Compile the ledger's packages to bytecode first, as ``pip install`` does for an installed program.
+
+    An editable install leaves them uncompiled, and with ``PYTHONDONTWRITEBYTECODE`` set (as on
+    the machines these figures come from) every cold command then compiled ~40 modules from
+    source, 25–50 ms that no installed copy pays.
+    """
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "events", "projections", "ledger"], cwd=HERE.parent,
+                   check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+
+
 def run(config: Config) -> dict[str, Any]:
     started = dt.datetime.now(dt.UTC)
+    compile_packages()
     skipped: list[dict[str, Any]] = []
     backends = list(config.backends)
     if "postgres" in backends:
