@@ -216,3 +216,20 @@ def test_a_schedule_import_plans_again_when_another_writer_records_a_revision_fi
     assert len(calls) == 2 and all(calls)  # planned twice, each append guarded
     assert (result.action, result.removed) == ("amended", 1)
     assert lines() == {"870323": "2.5%", "870421": "7%"}  # exactly file c: b's 850110 removed, 870421 from c
+
+
+def test_a_large_schedule_import_refreshes_the_planner_statistics(store: Ledger, tmp_path: Path) -> None:
+    """One event, thousands of schedule_lines rows: PostgreSQL must ANALYZE after it, as after a bulk import."""
+    from ledger.schedule_import import ImportOptions
+
+    if not store.url.startswith("postgresql"):
+        pytest.skip("planner statistics are PostgreSQL's")
+    path = tmp_path / "big.csv"
+    path.write_text("hs,mfn\n" + "".join(f"{10_000_000 + i},2.5%\n" for i in range(6_000)), encoding="utf-8")
+    options = ImportOptions(imposer="US", schedule="us-big", effective_on=dt.date(2025, 1, 1),
+                            source={"title": "generated"})
+    assert store.schedule_import(str(path), options, "csv", "hs", "mfn").action == "published"
+    with store.engine().connect() as conn:
+        analyzed = conn.execute(text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'schedule_lines' "
+                                     "AND schemaname = current_schema()")).scalar()
+    assert analyzed and analyzed >= 1
