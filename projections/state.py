@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from events.codes import Subject
 from projections.measures import MeasureView, measure_on
 from projections.negotiations import negotiations_on
-from projections.rates import RateAnswer, rate_from_views, select_measures  # noqa: F401  (select_measures: here too)
+from projections.rates import RateAnswer, rate_from_views, select_measures
 from projections.recorded import Recorded
 from projections.results import State
 
