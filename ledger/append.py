@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from events.common import Envelope
 from events.correction import CorrectionEvent
 from events.errors import BadInput, InputError
-from events.registry import CORRECTION_TYPES
+from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
 from ledger.store import LEDGER_STREAM, LedgerApplication, encode_state, format_time, topic_of
@@ -123,11 +123,17 @@ def _chunks(items: Iterable[tuple[int | None, Any]], size: int) -> Iterator[list
         yield chunk
 
 
-def _payload(event: Envelope, today: dt.date) -> dict[str, Any]:
-    """The event's interchange JSON, dumped once: what is checked, stored, chained and indexed.
+def _payload(event: Envelope | dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The event's interchange JSON (as validated, or dumped here once): what is checked, stored, chained
+    and indexed.
 
-    Fills what only the store knows: a correction's date defaults to the day it is recorded.
+    Fills what only the store knows: a correction's date defaults to the day it is recorded (through
+    the model, so the field keeps its place in the stored JSON).
     """
+    if isinstance(event, dict):
+        if event["type"] not in CORRECTION_TYPES or "date" in event:
+            return event
+        event = EVENT_TYPES[event["type"]].model_validate(event)
     if isinstance(event, CorrectionEvent) and event.date is None:
         event = event.model_copy(update={"date": today})
     return event.payload()
@@ -135,15 +141,16 @@ def _payload(event: Envelope, today: dt.date) -> dict[str, Any]:
 
 def append(
     app: LedgerApplication,
-    items: Iterable[tuple[int | None, tuple[Envelope, bool] | list[InputError]]],
+    items: Iterable[tuple[int | None, tuple[Envelope | dict[str, Any], bool] | list[InputError]]],
     author: str,
     progress: Any = None,
     precondition: Callable[[Connection], None] | None = None,
 ) -> AppendResult:
     """Append parsed lines atomically; raise BadInput listing every error.
 
-    Each item is ``(line, (event, fresh_id))`` — the event with its id and author filled
-    in, and whether that id was just generated — or ``(line, errors)``. ``precondition``
+    Each item is ``(line, (event, fresh_id))`` — the event (a model, or its interchange JSON as
+    :mod:`ledger.intake` gives it) with its id and author filled in, and whether that id was just
+    generated — or ``(line, errors)``. ``precondition``
     runs once the write lock is held, before anything is written: a caller that planned its
     events on what it read earlier raises there (e.g. :class:`Stale`) if that has changed.
     """

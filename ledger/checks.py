@@ -137,7 +137,8 @@ class Rules:
         return "new", subject, errors
 
     def register_id(self, event: Mapping[str, Any], subject: Subject) -> None:
-        payload = dict(event)
+        # Kept, not copied: a payload is never changed once validated (a correction makes a new dict).
+        payload = event if isinstance(event, dict) else dict(event)
         current = None if event["type"] in CORRECTION_TYPES else payload
         self.ids[event["id"]] = Known(event["type"], subject, payload, current)
 

@@ -1,10 +1,14 @@
 """JSON Lines in, ``(line number, value)`` out: what ``ledger append --file`` and ``POST /api/events`` read.
 
-One decoder for both, so the same bad line gets the same message whether it came from a file
-or over HTTP::
+One reader for both, so the same bad line gets the same message whether it came from a file
+or over HTTP. A line stays raw bytes (:func:`split_lines`): the event validator parses the
+JSON itself, in one pass (``ledger.intake``), and only a line it refuses is decoded here to
+say why::
 
-    >>> list(decode_lines([b'{"a": 1}\\n', b'\\n', b'{oops\\n']))  # doctest: +ELLIPSIS
-    [(1, {'a': 1}), (3, InputError(line=3, field=None, message='not valid JSON: ...'))]
+    >>> list(split_lines([b'{"a": 1}\\n', b'\\n', b'{oops\\n']))
+    [(1, b'{"a": 1}\\n'), (3, b'{oops\\n')]
+    >>> decode(3, b'{oops\\n')  # doctest: +ELLIPSIS
+    InputError(line=3, field=None, message='not valid JSON: ...')
 
 A value that failed to decode is an :class:`InputError`; ``Ledger.append`` reports it with the
 other problems of the file, and writes nothing.
@@ -20,23 +24,27 @@ from events.errors import InputError
 BOM = b"\xef\xbb\xbf"  # as Windows editors write it
 
 
-def decode_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, Any]]:
-    """Each non-blank line's JSON value, numbered from 1 (blank lines keep their numbers)."""
-    import orjson
-
+def split_lines(raw_lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Each non-blank line as it was read, numbered from 1 (blank lines keep their numbers)."""
     for number, raw in enumerate(raw_lines, start=1):
         if number == 1 and raw.startswith(BOM):
             raw = raw[len(BOM):]
-        if not raw.strip():
-            continue
-        try:
-            yield number, orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            yield number, InputError(number, None, f"not valid JSON: {exc}")
+        if raw.strip():
+            yield number, raw
+
+
+def decode(number: int | None, raw: bytes) -> Any:
+    """One line's JSON value, or the :class:`InputError` saying why it is not JSON."""
+    import orjson
+
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return InputError(number, None, f"not valid JSON: {exc}")
 
 
 def decode_body(body: bytes) -> Iterator[tuple[int, Any]]:
-    """A request body: JSON Lines, or one JSON array whose items count as lines 1, 2, 3 …"""
+    """A request body: JSON Lines (raw, as :func:`split_lines`), or a JSON array whose items are lines 1, 2, 3 …"""
     text = body[len(BOM):] if body.startswith(BOM) else body
     if text.lstrip()[:1] == b"[":
         import orjson
@@ -48,4 +56,4 @@ def decode_body(body: bytes) -> Iterator[tuple[int, Any]]:
             return
         yield from enumerate(items, start=1)
         return
-    yield from decode_lines(text.splitlines(keepends=True))
+    yield from split_lines(text.splitlines(keepends=True))

@@ -258,24 +258,27 @@ class Ledger:
         progress: Callable[[int], None] | None = None,
         author_fixed: bool = False,
         precondition: Callable[[Any], None] | None = None,
+        workers: int | None = None,
     ) -> AppendResult:
-        """Append decoded JSON values (``(line number, value)``) all or nothing.
+        """Append lines (``(line number, value)``) all or nothing.
 
-        A value is an event as interchange JSON (a dict), or an :class:`InputError` found
-        while reading the line. Any bad line raises :class:`BadInput` listing every problem,
-        with ``nothing_written`` set. ``author_fixed`` makes ``author`` the ``recorded_by`` of every
-        event, whatever the event says (``POST /api/events``: the token names the author).
-        ``precondition(connection)`` runs under the write lock before anything is written
-        (:func:`ledger.append.append`).
+        A value is a line's raw JSON text (bytes), an event as interchange JSON (a dict), or an
+        :class:`InputError` found while reading the line. Any bad line raises :class:`BadInput`
+        listing every problem, with ``nothing_written`` set. ``author_fixed`` makes ``author`` the
+        ``recorded_by`` of every event, whatever the event says (``POST /api/events``: the token
+        names the author). ``precondition(connection)`` runs under the write lock before anything
+        is written (:func:`ledger.append.append`). ``workers``: processes validating a large
+        input (:mod:`ledger.intake`; None: ``LEDGER_WORKERS`` or the CPUs, 0: none).
         """
         from events.errors import BadInput
         from ledger.append import append
+        from ledger.intake import parsed
 
         self._require()
         who = default_author(author)
-        parsed = (_parse(line, value, who, author_fixed) for line, value in lines)
         try:
-            return _translate(lambda: append(self.app(), parsed, who, progress, precondition))  # type: ignore[no-any-return]
+            with parsed(lines, who, author_fixed, workers) as items:
+                return _translate(lambda: append(self.app(), items, who, progress, precondition))  # type: ignore[no-any-return]
         except BadInput as exc:
             raise BadInput(exc.errors, nothing_written=True, stopped_after=exc.stopped_after) from None
 
@@ -515,26 +518,6 @@ def _open_failure(exc: Exception, where: str) -> Exception:
 def _missing_table(exc: Any) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "no such table" in text or ("relation" in text and "does not exist" in text)
-
-
-def _parse(line: int | None, value: Any, author: str, author_fixed: bool = False) -> tuple[int | None, Any]:
-    """``(line, (event, fresh_id))`` or ``(line, errors)``; fills the id and author the store supplies."""
-    from uuid import uuid4
-
-    from events.errors import BadInput
-    from events.parse import parse_event
-
-    if isinstance(value, InputError):
-        return line, [value]
-    fresh = isinstance(value, dict) and value.get("id") is None
-    if isinstance(value, dict):
-        value = {**value, "id": str(uuid4())} if fresh else value
-        if author_fixed or value.get("recorded_by") is None:
-            value = {**value, "recorded_by": author}
-    try:
-        return line, (parse_event(value, line), fresh)
-    except BadInput as exc:
-        return line, exc.errors
 
 
 def _translate(call: Callable[[], Any]) -> Any:

@@ -126,15 +126,11 @@ class BatchRecorder(SQLAlchemyApplicationRecorder):
         # The driver's own executemany, with the stream id bound once as the column's type stores it (16
         # bytes on SQLite; psycopg adapts a UUID itself): SQLAlchemy's per-row processing cost more than the insert.
         native = conn.dialect.name == "postgresql"
-        ids: dict[Any, Any] = {}
-
-        def bound(value: Any) -> Any:
-            if value not in ids:
-                ids[value] = value if native else target.c.originator_id.type.process_bind_param(value, conn.dialect)
-            return ids[value]
-
+        column = target.c.originator_id.type
+        bound = {value: value if native else column.process_bind_param(value, conn.dialect)
+                 for value in {e.originator_id for e in stored_events}}
         columns = ["originator_id", "originator_version", "topic", "state"]
-        rows: list[tuple[Any, ...]] = [(bound(e.originator_id), e.originator_version, e.topic, e.state)
+        rows: list[tuple[Any, ...]] = [(bound[e.originator_id], e.originator_version, e.topic, e.state)
                                        for e in stored_events]
         if isinstance(stored_events[0], RestoredEvent):
             # The library's model does not map the column the ledger adds (ledger.schema), so name it here.

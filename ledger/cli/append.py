@@ -199,14 +199,14 @@ def example(type_name: str) -> str:
 
 def _read_lines(path: str) -> Iterator[tuple[int | None, Any]]:
     from events.errors import BadInput, InputError
-    from ledger.lines import decode_lines
+    from ledger.lines import split_lines
 
     try:
         stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
     except OSError as exc:
         raise BadInput([InputError(None, "file", f"cannot read {path}: {exc.strerror}")]) from None
     with stream:
-        yield from decode_lines(stream)
+        yield from split_lines(stream)
 
 
 class LazyAppendGroup(TyperGroup):

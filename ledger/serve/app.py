@@ -262,7 +262,8 @@ def create_app(settings: Settings) -> FastAPI:
             from ledger.lines import decode_body
 
             with writing:
-                return ledger.append(decode_body(body), author=name, author_fixed=True)
+                # workers=0: no forking from a threaded server; a request body is small (--max-body).
+                return ledger.append(decode_body(body), author=name, author_fixed=True, workers=0)
 
         result = await run_in_threadpool(run)
         return json_answer({**result.to_json(), "recorded_by": name})

@@ -1,0 +1,166 @@
+"""From what a user sent to events an append can check: each line validated once, at the edge.
+
+Every line becomes ``(line, (payload, fresh))`` — the event's interchange JSON, with the id and
+the author the store supplies, and whether that id was just generated — or ``(line, errors)``.
+After this, nothing builds an event model again: the append rules, the stored state, the chain,
+the index and the folds all read the payload.
+
+- A raw line (bytes, as ``ledger append --file`` and ``POST /api/events`` read them) is
+  validated straight from its JSON text by the one validator over every event type
+  (:func:`events.parse.parse_json`).
+- A decoded value (a typed command, a JSON array over HTTP), or a line that validator refuses,
+  goes through :func:`events.parse.parse_event`, whose messages are the contract: a bad line
+  reads the same whichever way it came.
+- A large input is validated on worker processes (:mod:`ledger.workers`), a chunk each, and
+  the results come back in input order, so the outcome and its error messages do not depend
+  on how many workers ran. Only the calling process touches the database.
+
+    >>> line = b'{"type": "measure.revoked", "date": "2025-07-01", "measure": "x", "source": "s", "id": null}'
+    >>> number, (payload, fresh) = parse_one(7, line, "ana")
+    >>> number, fresh, payload["recorded_by"], len(payload["id"])
+    (7, True, 'ana', 36)
+    >>> [str(error) for error in parse_one(8, b'{"type": "measure.revoked", "date": "2025-7-1"}', "ana")[1]]
+    ["line 8: date: expected an ISO date like 2025-04-09, got '2025-7-1'", ...]
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+from uuid import uuid4
+
+from events.errors import BadInput, InputError
+
+#: Lines per chunk given to a worker: big enough that passing it costs little, small enough to keep memory flat.
+CHUNK = 2000
+#: Chunks kept in flight per worker, so a worker never waits for the next.
+AHEAD = 2
+
+Value = Any  # bytes (a raw line), a decoded JSON value, or the InputError met decoding it
+Parsed = tuple[int | None, tuple[dict[str, Any], bool] | list[InputError]]
+
+
+@cache
+def _author(author: str) -> str | None:
+    """``author`` as ``recorded_by`` stores it (whitespace stripped), or None if it is no valid name."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from events.common import Name
+
+    try:
+        return TypeAdapter(Name).validate_python(author)  # type: ignore[no-any-return]
+    except ValidationError:
+        return None
+
+
+def parse_one(line: int | None, value: Value, author: str, author_fixed: bool = False) -> Parsed:
+    """One line or value as ``(line, (payload, fresh))`` or ``(line, errors)``."""
+    if isinstance(value, bytes):
+        stored_author = _author(author)
+        if stored_author is not None:  # else the slow path, which names the field the author fails
+            from events.parse import parse_json
+
+            event = parse_json(value)
+            if event is not None:
+                fresh = event.id is None
+                update: dict[str, Any] = {"id": uuid4()} if fresh else {}
+                if author_fixed or event.recorded_by is None:
+                    update["recorded_by"] = stored_author
+                # Both values are validated (a UUID made here, the author above): no need to validate again.
+                return line, ((event.model_copy(update=update) if update else event).payload(), fresh)
+        from ledger.lines import decode
+
+        value = decode(line, value)
+    return _parse_decoded(line, value, author, author_fixed)
+
+
+def _parse_decoded(line: int | None, value: Any, author: str, author_fixed: bool) -> Parsed:
+    from events.parse import parse_event
+
+    if isinstance(value, InputError):
+        return line, [value]
+    fresh = isinstance(value, dict) and value.get("id") is None
+    if isinstance(value, dict):
+        value = {**value, "id": str(uuid4())} if fresh else value
+        if author_fixed or value.get("recorded_by") is None:
+            value = {**value, "recorded_by": author}
+    try:
+        return line, (parse_event(value, line).payload(), fresh)
+    except BadInput as exc:
+        return line, exc.errors
+
+
+def _parse_chunk(chunk: list[tuple[int | None, Value]], author: str,
+                 author_fixed: bool) -> list[tuple[int | None, bytes | list[InputError], bool]]:
+    """A worker's share: each payload as compact JSON, which the caller decodes faster than it unpickles a dict."""
+    import orjson
+
+    out: list[tuple[int | None, bytes | list[InputError], bool]] = []
+    for line, value in chunk:
+        number, done = parse_one(line, value, author, author_fixed)
+        if isinstance(done, list):
+            out.append((number, done, False))
+        else:
+            out.append((number, orjson.dumps(done[0]), done[1]))
+    return out
+
+
+def _chunks(lines: Iterable[tuple[int | None, Value]]) -> Iterator[list[tuple[int | None, Value]]]:
+    chunk: list[tuple[int | None, Value]] = []
+    for item in lines:
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@contextmanager
+def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed: bool = False,
+           workers: int | None = None) -> Iterator[Iterator[Parsed]]:
+    """The lines parsed, in order, as a lazy iterator valid inside the ``with`` block.
+
+    ``workers``: processes to validate on (None: :func:`ledger.workers.worker_count`). They are
+    started here, before the caller opens its database transaction, and only when the input
+    holds more than one chunk: a typed command or a short file is parsed in this process.
+    """
+    from ledger.workers import process_pool, worker_count
+
+    count = worker_count() if workers is None else workers  # a bad LEDGER_WORKERS is refused whatever the size
+    chunks = _chunks(lines)
+    head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
+    if len(head) < 2:
+        yield (parse_one(line, value, author, author_fixed) for chunk in head for line, value in chunk)
+        return
+    from itertools import chain
+
+    rest = chain(head, chunks)
+    if count <= 0:
+        yield (parse_one(line, value, author, author_fixed) for chunk in rest for line, value in chunk)
+        return
+    with process_pool(count) as pool:
+        assert pool is not None
+        yield _in_order(pool, rest, author, author_fixed, count * AHEAD)
+
+
+def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str, author_fixed: bool,
+              in_flight: int) -> Iterator[Parsed]:
+    import orjson
+
+    pending: deque[Any] = deque()
+    for chunk in chunks:
+        pending.append(pool.submit(_parse_chunk, chunk, author, author_fixed))
+        if len(pending) < in_flight:
+            continue
+        yield from _decoded(pending.popleft().result(), orjson.loads)
+    while pending:
+        yield from _decoded(pending.popleft().result(), orjson.loads)
+
+
+def _decoded(results: list[tuple[int | None, bytes | list[InputError], bool]], loads: Any) -> Iterator[Parsed]:
+    for line, done, fresh in results:
+        yield (line, done) if isinstance(done, list) else (line, (loads(done), fresh))
