@@ -154,7 +154,8 @@ def target_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 def baseline_lines(result: dict[str, Any]) -> list[str]:
     b, m = result["baseline"], result["machine"]
     lines = [
-        f"machine: {m['cpus']} CPUs, Python {m['python']}, {m['platform']}, commit {m['commit']}, "
+        f"machine: {m['cpus']} CPUs ({m.get('workers', 0)} worker processes), Python {m['python']}, "
+        f"{m['platform']}, commit {m['commit']}, "
         f"load {', '.join(f'{x:.2f}' for x in m['load_avg'])}; mode {result['mode']}, seed {result['seed']}, "
         f"{result['seconds']:.0f} s",
         f"start-up: python -c pass {_ms(b['python_pass_ms'])} ms; + sqlite3/json/argparse "

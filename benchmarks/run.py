@@ -38,6 +38,7 @@ from typing import Any
 from benchmarks import ceiling
 from benchmarks.generate import write_file
 from benchmarks.proc import Child, ledger, ledger_argv, run_child
+from ledger.workers import worker_count
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -338,6 +339,9 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "commit": commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else ""),
         "load_avg": os.getloadavg(),
+        # Worker processes the commands may start (import validation, rebuild/verify folds): their CPU is in
+        # the children's rusage, so the "per CPU-s" columns count it.
+        "workers": worker_count(),
     }
 
 
