@@ -161,7 +161,7 @@ def append(
             precondition(conn)
         head = read_head(conn)
         now = record_time(conn, head)
-        checker = Checker(conn)
+        checker = Checker(conn, empty=head.position == 0)
         errors: list[InputError] = []
         appended = duplicates = 0
         rows = 0  # read-model rows this append writes, roughly: one per event, one per schedule line

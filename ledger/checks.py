@@ -199,12 +199,59 @@ class Rules:
         return target.subject, []
 
 
-class Checker(Rules):
-    """Validates events in order against the ledger (read through ``conn``) and earlier lines."""
+class IdFilter:
+    """The ids one append has recorded, as a Bloom filter: "certainly not among them" costs no query.
 
-    def __init__(self, conn: Connection):
+    On a large ledger each id looked up is a random probe of the id index (measured ~26 µs at
+    1M events, a quarter of an import's time), and an import's ids are almost all new. When
+    the ledger was empty as the append began, an id the filter has not seen was recorded
+    nowhere, so only the few the filter may have seen (a repeated id, a correction's target,
+    a false positive) are asked of the database, which answers for all of them.
+
+        >>> ids = IdFilter()
+        >>> ids.add("0b5fd3a8-8c1e-4f57-9a3e-5b4b1e0d6c2a")
+        >>> ids.may_hold("0b5fd3a8-8c1e-4f57-9a3e-5b4b1e0d6c2a"), ids.may_hold("c0ffee00-0000-4000-8000-000000000000")
+        (True, False)
+    """
+
+    #: 2 MB of bits: with 3 probes, ~0.4% false positives at 1M ids and ~6% at 10M (each one query, no error).
+    BITS = 1 << 24
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS // 8)
+
+    def _probes(self, event_id: str) -> tuple[int, int, int]:
+        h = hash(event_id) & 0xFFFFFFFFFFFFFFFF
+        first, step, mask = h, (h >> 32) | 1, self.BITS - 1
+        return first & mask, (first + step) & mask, (first + 2 * step) & mask
+
+    def add(self, event_id: str) -> None:
+        for bit in self._probes(event_id):
+            self.bits[bit >> 3] |= 1 << (bit & 7)
+
+    def may_hold(self, event_id: str) -> bool:
+        return all(self.bits[bit >> 3] & (1 << (bit & 7)) for bit in self._probes(event_id))
+
+
+class Checker(Rules):
+    """Validates events in order against the ledger (read through ``conn``) and earlier lines.
+
+    ``empty``: the ledger held no event when the append began, so an id this append has not
+    recorded (:class:`IdFilter`) is unknown without asking the database.
+    """
+
+    def __init__(self, conn: Connection, empty: bool = False):
         super().__init__()
         self.conn = conn
+        self.recorded = IdFilter() if empty else None
+
+    def register_id(self, event: Mapping[str, Any], subject: Subject) -> None:
+        super().register_id(event, subject)
+        if self.recorded is not None:
+            self.recorded.add(event["id"])
+
+    def _unrecorded(self, event_id: str) -> bool:
+        return self.recorded is not None and not self.recorded.may_hold(event_id)
 
     def forget(self) -> None:
         """Drop the cache once what it holds has been written (the database now answers)."""
@@ -237,7 +284,12 @@ class Checker(Rules):
                 sql = f"SELECT slug FROM subjects WHERE kind = {mark} AND slug IN ({', '.join([mark] * len(part))})"
                 found = {slug for (slug,) in fetch(self.conn, sql, [kind, *part])}
                 self.subjects.update({(kind, slug): slug in found for slug in part})
-        wanted = sorted(ids - self.ids.keys())
+        wanted = []
+        for event_id in sorted(ids - self.ids.keys()):
+            if self._unrecorded(event_id):
+                self.ids[event_id] = None
+            else:
+                wanted.append(event_id)
         for part in in_chunks(wanted):
             sql = (f"SELECT event_id, type, subject_kind, subject, payload, current FROM ledger_index "
                    f"WHERE event_id IN ({', '.join([mark] * len(part))})")
@@ -251,6 +303,8 @@ class Checker(Rules):
         return self.conn.execute(query).first() is not None
 
     def lookup_event(self, event_id: str) -> Known | None:
+        if self._unrecorded(event_id):
+            return None
         row = self.conn.execute(
             select(ledger_index.c.type, ledger_index.c.subject_kind, ledger_index.c.subject, ledger_index.c.payload,
                    ledger_index.c.current)
