@@ -161,7 +161,9 @@ def append(
             precondition(conn)
         head = read_head(conn)
         now = record_time(conn, head)
-        checker = Checker(conn, empty=head.position == 0)
+        # An empty ledger's subjects are the ones this append introduces: kept here, they need no query.
+        introduced: set[tuple[str, str]] | None = set() if head.position == 0 else None
+        checker = Checker(conn, introduced)
         errors: list[InputError] = []
         appended = duplicates = 0
         rows = 0  # read-model rows this append writes, roughly: one per event, one per schedule line
@@ -202,7 +204,7 @@ def append(
                 break
             if errors or not batch:
                 continue
-            digest, corrected = _store(app, session, conn, batch, now, digest)
+            digest, corrected = _store(app, session, conn, batch, now, digest, introduced)
             touched.update(subject for *_, subject in batch)
             for pos, _, payload, _ in batch:
                 if len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
@@ -240,6 +242,7 @@ def _store(
     batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]],
     now: dt.datetime,
     digest: str,
+    introduced: set[tuple[str, str]] | None = None,
 ) -> tuple[str, set[str]]:
     """Store, chain and index one checked batch; the new head digest and the ids of the events it corrected."""
     recorded_at = format_time(now)
@@ -251,7 +254,7 @@ def _store(
         digest = link(digest, se.topic, se.state)
         links.append({"position": position, "digest": digest})
     bulk_insert(conn, ledger_chain, links)
-    return digest, index_and_correct(conn, batch)
+    return digest, index_and_correct(conn, batch, introduced)
 
 
 def _analyze(conn: Connection, rows: int) -> None:

@@ -236,14 +236,24 @@ class IdFilter:
 class Checker(Rules):
     """Validates events in order against the ledger (read through ``conn``) and earlier lines.
 
-    ``empty``: the ledger held no event when the append began, so an id this append has not
-    recorded (:class:`IdFilter`) is unknown without asking the database.
+    ``introduced``: given when the ledger held no event as the append began, the subjects the
+    append has introduced so far (the writer adds each batch's: ``register_subjects``), which
+    is then all the ``subjects`` table holds: a subject is looked up there, not in the database,
+    and an id this append has not recorded (:class:`IdFilter`) is unknown without a query.
+
     """
 
-    def __init__(self, conn: Connection, empty: bool = False):
+    def __init__(self, conn: Connection, introduced: set[Subject] | None = None):
         super().__init__()
         self.conn = conn
-        self.recorded = IdFilter() if empty else None
+        self.introduced = introduced
+        self.recorded = IdFilter() if introduced is not None else None
+
+    def lookup_subject(self, kind: str, slug: str) -> bool:
+        if self.introduced is not None:
+            return (kind, slug) in self.introduced
+        query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug == slug)
+        return self.conn.execute(query).first() is not None
 
     def register_id(self, event: Mapping[str, Any], subject: Subject) -> None:
         super().register_id(event, subject)
@@ -277,7 +287,10 @@ class Checker(Rules):
                 keys.update(("track", t) for t in event.get("tracks") or ())
         by_kind: dict[str, list[str]] = {}
         for kind, slug in keys - self.subjects.keys():
-            by_kind.setdefault(kind, []).append(slug)
+            if self.introduced is not None:
+                self.subjects[(kind, slug)] = (kind, slug) in self.introduced
+            else:
+                by_kind.setdefault(kind, []).append(slug)
         mark = placeholder(self.conn)
         for kind, slugs in by_kind.items():
             for part in in_chunks(slugs):
@@ -297,10 +310,6 @@ class Checker(Rules):
                 self.ids[row[0]] = _known(*row[1:])
             for event_id in part:
                 self.ids.setdefault(event_id, None)
-
-    def lookup_subject(self, kind: str, slug: str) -> bool:
-        query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug == slug)
-        return self.conn.execute(query).first() is not None
 
     def lookup_event(self, event_id: str) -> Known | None:
         if self._unrecorded(event_id):

@@ -83,10 +83,11 @@ def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subje
     }
 
 
-def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]]) -> set[str]:
+def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
+                introduced: set[Subject] | None = None) -> set[str]:
     """Insert index rows and register what they introduce; return the base events corrections are about."""
     bulk_insert(conn, ledger_index, rows)
-    register_subjects(conn, rows, payloads)
+    register_subjects(conn, rows, payloads, introduced)
     return {base_target(conn, row["target"]) for row in rows if row["target"] is not None}
 
 
@@ -112,14 +113,22 @@ def recompute_current(conn: Connection, base_ids: set[str]) -> None:
         conn.execute(update(ledger_index).where(ledger_index.c.position == row.position).values(current=current))
 
 
-def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]]) -> None:
+def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
+                      introduced: set[Subject] | None = None) -> None:
     """Record every subject these index rows introduce, once, whatever later corrections do.
 
     The rule (:func:`~projections.readmodel.registry.introductions`) is the one ``verify``
-    replays; here only the subjects not yet registered are added.
+    replays; here only the subjects not yet registered are added. ``introduced``, when given,
+    is everything the table holds (the caller began from an empty one): it is asked instead of
+    the table, and the new subjects are added to it.
     """
     new = introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
                         for row, payload in zip(rows, payloads, strict=True))
+    if introduced is not None:
+        fresh = {s: p for s, p in new.items() if s not in introduced}
+        introduced.update(fresh)
+        bulk_insert(conn, subjects, [subject_row(s, p) for s, p in fresh.items()])
+        return
     by_kind: dict[str, list[str]] = {}
     for kind, slug in new:
         by_kind.setdefault(kind, []).append(slug)
@@ -219,13 +228,13 @@ def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> None:
         cursor.close()
 
 
-def index_batch(conn: Connection, batch: Sequence[Pending]) -> set[str]:
+def index_batch(conn: Connection, batch: Sequence[Pending], introduced: set[Subject] | None = None) -> set[str]:
     """Insert the index rows of ``(position, record time, payload, subject)``; return the ids of the
     base events that corrections in the batch are about."""
     # One append stamps all its events with one record time: format each distinct time once.
     stamps = {at: at.astimezone(dt.UTC).isoformat(timespec="microseconds") for at in {at for _, at, _, _ in batch}}
     rows = [index_row(position, stamps[at], payload, subject) for position, at, payload, subject in batch]
-    return insert_rows(conn, rows, [payload for _, _, payload, _ in batch])
+    return insert_rows(conn, rows, [payload for _, _, payload, _ in batch], introduced)
 
 
 def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int,
@@ -245,13 +254,13 @@ def refold(conn: Connection, touched: Iterable[Subject], position: int, replace_
     set_meta(conn, "position", str(position))
 
 
-def index_and_correct(conn: Connection, batch: Sequence[Pending]) -> set[str]:
+def index_and_correct(conn: Connection, batch: Sequence[Pending], introduced: set[Subject] | None = None) -> set[str]:
     """Index a batch of newly stored events and apply its corrections; return the corrected event ids.
 
     The subjects the batch touches are refolded later, once per append (:func:`refold`):
     checks of later lines read the index and ``subjects``, never the folded intervals.
     """
-    corrected = index_batch(conn, batch)
+    corrected = index_batch(conn, batch, introduced)
     recompute_current(conn, corrected)
     return corrected
 
