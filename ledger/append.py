@@ -32,6 +32,7 @@ from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
 from ledger.store import LEDGER_STREAM, LedgerApplication, encode_state, format_time, topic_of
+from projections.readmodel.payload import Payload
 from projections.readmodel.registry import READ_MODELS
 from projections.readmodel.tables import ledger_chain, ledger_index
 from projections.readmodel.writer import bulk_insert, index_and_correct, refold
@@ -205,6 +206,9 @@ def append(
             if errors or not batch:
                 continue
             digest, corrected = _store(app, session, conn, batch, now, digest, introduced)
+            for _, _, payload, _ in batch:
+                if isinstance(payload, Payload):
+                    payload.release()
             touched.update(subject for *_, subject in batch)
             for pos, _, payload, _ in batch:
                 if len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:

@@ -93,18 +93,24 @@ def _parse_decoded(line: int | None, value: Any, author: str, author_fixed: bool
         return line, exc.errors
 
 
+Texts = tuple[bytes, str]  # a payload's compact and canonical JSON (projections.readmodel.payload)
+
+
 def _parse_chunk(chunk: list[tuple[int | None, Value]], author: str,
-                 author_fixed: bool) -> list[tuple[int | None, bytes | list[InputError], bool]]:
-    """A worker's share: each payload as compact JSON, which the caller decodes faster than it unpickles a dict."""
+                 author_fixed: bool) -> list[tuple[int | None, Texts | list[InputError], bool]]:
+    """A worker's share: each payload as its two JSON texts, which the writer needs anyway and the
+    caller decodes faster than it unpickles a dict."""
     import orjson
 
-    out: list[tuple[int | None, bytes | list[InputError], bool]] = []
+    from projections.readmodel.payload import canonical_text
+
+    out: list[tuple[int | None, Texts | list[InputError], bool]] = []
     for line, value in chunk:
         number, done = parse_one(line, value, author, author_fixed)
         if isinstance(done, list):
             out.append((number, done, False))
         else:
-            out.append((number, orjson.dumps(done[0]), done[1]))
+            out.append((number, (orjson.dumps(done[0]), canonical_text(done[0])), done[1]))
     return out
 
 
@@ -149,18 +155,19 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
 
 def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str, author_fixed: bool,
               in_flight: int) -> Iterator[Parsed]:
-    import orjson
-
     pending: deque[Any] = deque()
     for chunk in chunks:
         pending.append(pool.submit(_parse_chunk, chunk, author, author_fixed))
         if len(pending) < in_flight:
             continue
-        yield from _decoded(pending.popleft().result(), orjson.loads)
+        yield from _decoded(pending.popleft().result())
     while pending:
-        yield from _decoded(pending.popleft().result(), orjson.loads)
+        yield from _decoded(pending.popleft().result())
 
 
-def _decoded(results: list[tuple[int | None, bytes | list[InputError], bool]], loads: Any) -> Iterator[Parsed]:
+def _decoded(results: list[tuple[int | None, Texts | list[InputError], bool]]) -> Iterator[Parsed]:
+    from projections.readmodel.payload import Payload
+
+    made = Payload.from_texts
     for line, done, fresh in results:
-        yield (line, done) if isinstance(done, list) else (line, (loads(done), fresh))
+        yield (line, done) if isinstance(done, list) else (line, (made(*done), fresh))

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from events.codes import Subject
 from events.registry import CORRECTION_TYPES
+from projections.readmodel.payload import index_text
 from projections.readmodel.queries import base_target, in_chunks, record_from_row
 from projections.readmodel.registry import READ_MODELS, Folded, Live, dumps, introductions, subject_row
 from projections.readmodel.tables import ledger_index, ledger_meta, subjects
@@ -66,7 +67,7 @@ def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Se
 
 def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
     """The index row of a stored event, from its interchange payload (no model needed)."""
-    text = dumps(payload)
+    text = index_text(payload)
     target = payload.get("target") if payload["type"] in CORRECTION_TYPES else None
     return {
         "position": position,

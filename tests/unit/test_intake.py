@@ -93,3 +93,28 @@ def test_a_bad_worker_count_is_refused_naming_the_variable(monkeypatch: pytest.M
     monkeypatch.setenv("LEDGER_WORKERS", "two")
     with pytest.raises(BadInput, match="LEDGER_WORKERS: expected a whole number"), parsed([], "ana"):
         pass
+
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1),
+                         st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
+payloads = st.dictionaries(st.text(max_size=10), st.recursive(
+    json_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner,
+                                                                                       max_size=3)),
+    max_leaves=8), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=payloads)
+def test_texts_made_by_a_worker_are_the_texts_the_writer_would_make(payload: dict[str, Any]) -> None:
+    import orjson
+
+    from ledger.store import encode_state
+    from projections.readmodel.payload import Payload, canonical_text, index_text
+    from projections.readmodel.registry import dumps
+
+    made = Payload.of(payload)
+    stamp = "2025-06-01T09:30:00.000000+00:00"
+    assert made == payload
+    assert encode_state(stamp, made) == encode_state(stamp, payload) == orjson.dumps(
+        {"recorded_at": stamp, "event": payload})
+    assert index_text(made) == index_text(payload) == canonical_text(payload) == dumps(payload)
