@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 import orjson
 
-from ledger.chain import GENESIS
 from ledger.errors import BadInput, InputError
 from projections.rates import RateAnswer, pick_imposer, rate_from_views, select_measures
 from projections.readmodel import reads
@@ -320,4 +319,7 @@ def export(app: Any) -> Iterator[bytes]:
 
 def head(conn: Db) -> Digest:
     found = reads.chain_head(conn)
+    # ledger.chain loads hashlib (and OpenSSL's libcrypto with it): only the digest's empty case needs it.
+    from ledger.chain import GENESIS
+
     return Digest(*found) if found else Digest(0, GENESIS)
