@@ -154,8 +154,7 @@ class Envelope(BaseModel):
 def types_of(module: Any) -> dict[str, type[Envelope]]:
     """The concrete event models one family module defines, by their ``type`` literal, in definition order.
 
-    ``events.registry`` joins every family; a reader that needs one family (the read path decodes only
-    negotiation events) takes it from here without importing the others.
+    ``events.registry`` joins every family; a test that checks one family's types takes them from here.
     """
     import typing
 

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 import orjson
 
-from ledger.chain import GENESIS
 from ledger.errors import BadInput, InputError
 from projections.rates import RateAnswer, pick_imposer, rate_from_views, select_measures
 from projections.readmodel import reads
@@ -103,10 +102,20 @@ class Replay:
 
         groups = by_subject(effective_events(records))
         self.measure_events = of_kind(groups, "measure")
-        self.tracks = of_kind(groups, "track")
-        self.summits = of_kind(groups, "summit")
+        self.track_events = of_kind(groups, "track")
+        self.summit_events = of_kind(groups, "summit")
         self.schedule_events = of_kind(groups, "schedule")
         self._schedules: dict[str, tuple[ScheduleHead, dict[str, Any]]] | None = None
+        self._negotiations: tuple[dict[str, Any], dict[str, Any]] | None = None
+
+    def _plain_negotiations(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The tracks' and summits' events as the negotiation fold reads them (their JSON), once per replay."""
+        if self._negotiations is None:
+            from projections.negotiations import entries
+
+            self._negotiations = ({slug: entries(evs) for slug, evs in self.track_events.items()},
+                                  {slug: entries(evs) for slug, evs in self.summit_events.items()})
+        return self._negotiations
 
     def _folded_schedules(self) -> dict[str, tuple[ScheduleHead, dict[str, Any]]]:
         """Each schedule's head and line intervals, folded once per replay."""
@@ -150,7 +159,7 @@ class Replay:
     def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
         from projections.negotiations import negotiations_on
 
-        return negotiations_on(self.tracks, self.summits, day, imposer, partner)
+        return negotiations_on(*self._plain_negotiations(), day, imposer, partner)
 
     def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
                     end: dt.date) -> list[dt.date]:
@@ -168,14 +177,15 @@ class Replay:
         return sorted(d for d in days if start < d <= end)
 
     def negotiation_events(self, imposer: str | None, partner: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
-        from events.talks import TalksOpened
+        from projections.negotiations import OPENED
         from projections.parties import parties_between
 
         def between(events: list[Any]) -> bool:
-            opened = next((r.event for r in events if isinstance(r.event, TalksOpened)), None)
-            return opened is not None and parties_between(opened.parties, imposer, partner)
+            opened = next((ev for _, ev in events if ev["type"] == OPENED), None)
+            return opened is not None and parties_between(opened["parties"], imposer, partner)
 
-        return {slug: evs for slug, evs in self.tracks.items() if between(evs)}, self.summits
+        tracks, summits = self._plain_negotiations()
+        return {slug: evs for slug, evs in tracks.items() if between(evs)}, summits
 
 
 class AmbiguousImposer(BadInput):
@@ -309,4 +319,7 @@ def export(app: Any) -> Iterator[bytes]:
 
 def head(conn: Db) -> Digest:
     found = reads.chain_head(conn)
+    # ledger.chain loads hashlib (and OpenSSL's libcrypto with it): only the digest's empty case needs it.
+    from ledger.chain import GENESIS
+
     return Digest(*found) if found else Digest(0, GENESIS)

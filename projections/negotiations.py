@@ -10,6 +10,12 @@ round is held or a proposal submitted (``in_progress``), then
 
     -> status in_progress, rounds_held 5, last_round 5 (2025-06-06),
        next_round 6 (starts 2025-06-13), summits [g7-2025 scheduled]
+
+The fold reads plain values, ``(position, interchange JSON)`` :data:`Entry` pairs, never event
+models: the read path hands it the read model's ``current`` column decoded by orjson, so ``ledger
+state`` imports neither pydantic nor the talks and summit models; the ``--known-at`` replay hands it
+its corrected models' ``payload()`` (:func:`entries`), the very JSON the read model stores. One fold,
+so the two paths cannot disagree (``tests/unit/test_plain_folds.py``).
 """
 
 from __future__ import annotations
@@ -17,20 +23,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-from events.summit import SummitHeld, SummitScheduled
-from events.talks import (
-    AgreementReached,
-    ProposalAnswered,
-    ProposalSubmitted,
-    RoundHeld,
-    RoundScheduled,
-    Statement,
-    TalksConcluded,
-    TalksOpened,
-)
 from projections.parties import parties_between
-from projections.recorded import Recorded
+
+#: One event as the fold reads it: its log position and its interchange JSON — the read model's
+#: ``current`` column as stored, or a replayed model's ``payload()`` (the same JSON: it is what was stored).
+Entry = tuple[int, Mapping[str, Any]]
+
+# The event types the fold reads (tests/unit/test_plain_folds.py checks each is a model's ``type``).
+OPENED, ROUND_SCHEDULED, ROUND_HELD = "talks.opened", "talks.round_scheduled", "talks.round_held"
+PROPOSAL_SUBMITTED, PROPOSAL_ANSWERED = "talks.proposal_submitted", "talks.proposal_answered"
+STATEMENT, AGREEMENT_REACHED, CONCLUDED = "talks.statement", "talks.agreement_reached", "talks.concluded"
+SUMMIT_SCHEDULED, SUMMIT_HELD = "summit.scheduled", "summit.held"
+FOLDED_TYPES = (OPENED, ROUND_SCHEDULED, ROUND_HELD, PROPOSAL_SUBMITTED, PROPOSAL_ANSWERED, STATEMENT,
+                AGREEMENT_REACHED, CONCLUDED, SUMMIT_SCHEDULED, SUMMIT_HELD)
 
 STATUSES = ("opened", "in_progress", "agreement_reached", "concluded")
 
@@ -103,97 +110,128 @@ class NegotiationView:
     leads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def _upto(events: Iterable[Recorded], day: dt.date) -> list[Recorded]:
-    return sorted((r for r in events if r.event.date <= day), key=lambda r: (r.event.date, r.position))
+class _Model(Protocol):
+    def payload(self) -> dict[str, Any]: ...
 
 
-def summit_on(events: Sequence[Recorded], day: dt.date) -> SummitStatus | None:
+class _Replayed(Protocol):
+    """A ``projections.recorded.Recorded``, named by its shape: this module imports no model, not even for types."""
+
+    @property
+    def position(self) -> int: ...
+
+    @property
+    def event(self) -> _Model: ...
+
+
+def entries(records: Iterable[_Replayed]) -> list[Entry]:
+    """Replayed events (models) as the fold's entries: the replay and the read path fold the same JSON."""
+    return [(r.position, r.event.payload()) for r in records]
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value is not None else None
+
+
+def _upto(events: Iterable[Entry], day: dt.date) -> list[tuple[dt.date, Mapping[str, Any]]]:
+    """The events dated on or before ``day`` with their dates, in (date, position) order."""
+    dated = [(dt.date.fromisoformat(ev["date"]), position, ev) for position, ev in events]
+    dated.sort(key=lambda d: (d[0], d[1]))
+    return [(when, ev) for when, _, ev in dated if when <= day]
+
+
+def summit_on(events: Sequence[Entry], day: dt.date) -> SummitStatus | None:
     """A summit's latest schedule and status on ``day`` (None before it is scheduled)."""
-    schedule: SummitScheduled | None = None
-    held: SummitHeld | None = None
-    for rec in _upto(events, day):
-        if isinstance(rec.event, SummitScheduled):
-            schedule = rec.event
-        elif isinstance(rec.event, SummitHeld):
-            held = rec.event
+    schedule: Mapping[str, Any] | None = None
+    held: Mapping[str, Any] | None = None
+    for _, ev in _upto(events, day):
+        if ev["type"] == SUMMIT_SCHEDULED:
+            schedule = ev
+        elif ev["type"] == SUMMIT_HELD:
+            held = ev
     if schedule is None:
         return None
     return SummitStatus(
-        summit=schedule.summit,
-        name=schedule.name,
-        starts_on=schedule.starts_on,
-        ends_on=schedule.ends_on,
-        venue=schedule.venue,
+        summit=schedule["summit"],
+        name=schedule["name"],
+        starts_on=dt.date.fromisoformat(schedule["starts_on"]),
+        ends_on=_day(schedule.get("ends_on")),
+        venue=schedule.get("venue"),
         status="held" if held is not None else "scheduled",
-        tracks=tuple(schedule.tracks or ()),
-        outcome=held.outcome if held is not None else None,
+        tracks=tuple(schedule.get("tracks") or ()),
+        outcome=held.get("outcome") if held is not None else None,
     )
 
 
 def negotiation_on(
-    track_events: Sequence[Recorded], summit_events: Mapping[str, Sequence[Recorded]], day: dt.date
+    track_events: Sequence[Entry], summit_events: Mapping[str, Sequence[Entry]], day: dt.date
 ) -> NegotiationView | None:
     """The track on ``day``; ``summit_events`` maps summit slugs to their events (all summits may be given)."""
     events = _upto(track_events, day)
-    opened = next((r.event for r in events if isinstance(r.event, TalksOpened)), None)
+    opened = next(((when, ev) for when, ev in events if ev["type"] == OPENED), None)
     if opened is None:
         return None
-    held: dict[int, RoundHeld] = {}
-    scheduled: dict[int, RoundScheduled] = {}
+    opened_on, opening = opened
+    held: dict[int, HeldRound] = {}
+    scheduled: dict[int, ScheduledRound] = {}
     proposals: dict[str, ProposalStatus] = {}
     agreements: list[Agreement] = []
-    status, statements = "opened", 0
-    for rec in events:
-        ev = rec.event
-        if isinstance(ev, RoundHeld):
-            held.setdefault(ev.round, ev)
-        elif isinstance(ev, RoundScheduled):
-            scheduled[ev.round] = ev  # a later schedule for the same round moves it
-        elif isinstance(ev, ProposalSubmitted):
-            proposals.setdefault(ev.proposal, ProposalStatus(ev.proposal, ev.by, "submitted", ev.date,
-                                                             tuple(ev.items)))
-        elif isinstance(ev, ProposalAnswered) and ev.proposal in proposals:
-            proposals[ev.proposal] = replace(proposals[ev.proposal], status=ev.response, answered_by=ev.by,
-                                             answered_on=ev.date)
-        elif isinstance(ev, AgreementReached):
-            agreements.append(Agreement(ev.title, ev.date, tuple(ev.terms), tuple(ev.measures or ())))
-        elif isinstance(ev, Statement):
+    status, statements, concluded = "opened", 0, False
+    for when, ev in events:
+        kind = ev["type"]
+        if kind == ROUND_HELD:
+            held.setdefault(ev["round"], HeldRound(ev["round"], when, ev.get("venue")))
+        elif kind == ROUND_SCHEDULED:  # a later schedule for the same round moves it
+            scheduled[ev["round"]] = ScheduledRound(ev["round"], dt.date.fromisoformat(ev["starts_on"]),
+                                                    ev.get("venue"))
+        elif kind == PROPOSAL_SUBMITTED:
+            proposals.setdefault(ev["proposal"], ProposalStatus(ev["proposal"], ev["by"], "submitted", when,
+                                                                tuple(ev["items"])))
+        elif kind == PROPOSAL_ANSWERED and ev["proposal"] in proposals:
+            proposals[ev["proposal"]] = replace(proposals[ev["proposal"]], status=ev["response"],
+                                                answered_by=ev["by"], answered_on=when)
+        elif kind == AGREEMENT_REACHED:
+            agreements.append(Agreement(ev["title"], when, tuple(ev["terms"]), tuple(ev.get("measures") or ())))
+        elif kind == STATEMENT:
             statements += 1
+        elif kind == CONCLUDED:
+            concluded = True
     if held or proposals:
         status = "in_progress"
     if agreements:
         status = "agreement_reached"
-    if any(isinstance(r.event, TalksConcluded) for r in events):
+    if concluded:
         status = "concluded"
 
-    last = max(held.values(), key=lambda e: (e.date, e.round)) if held else None
+    last = max(held.values(), key=lambda r: (r.date, r.round)) if held else None
     waiting = [s for n, s in scheduled.items() if n not in held]
     nxt = min(waiting, key=lambda s: (s.starts_on, s.round)) if waiting else None
+    track = opening["track"]
     summits = []
     for slug in sorted(summit_events):
         view = summit_on(summit_events[slug], day)
-        if view is not None and opened.track in view.tracks:
+        if view is not None and track in view.tracks:
             summits.append(view)
     summits.sort(key=lambda s: (s.starts_on, s.summit))
     return NegotiationView(
-        track=opened.track,
-        title=opened.title,
-        parties=tuple(opened.parties),
-        opened_on=opened.date,
+        track=track,
+        title=opening.get("title"),
+        parties=tuple(opening["parties"]),
+        opened_on=opened_on,
         status=status,
         rounds_held=len(held),
-        last_round=HeldRound(last.round, last.date, last.venue) if last else None,
-        next_round=ScheduledRound(nxt.round, nxt.starts_on, nxt.venue) if nxt else None,
+        last_round=last,
+        next_round=nxt,
         proposals=tuple(sorted(proposals.values(), key=lambda p: (p.submitted_on, p.proposal))),
         summits=tuple(summits),
         agreements=tuple(agreements),
         statements=statements,
-        leads={k: tuple(v) for k, v in (opened.leads or {}).items()},
+        leads={k: tuple(v) for k, v in (opening.get("leads") or {}).items()},
     )
 
 
 def negotiations_on(
-    tracks: Mapping[str, Sequence[Recorded]], summits: Mapping[str, Sequence[Recorded]], day: dt.date,
+    tracks: Mapping[str, Sequence[Entry]], summits: Mapping[str, Sequence[Entry]], day: dt.date,
     imposer: str | None = None, partner: str | None = None,
 ) -> list[NegotiationView]:
     """Every track on ``day`` between the countries given, by slug."""

@@ -27,11 +27,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from events.common import number
-from events.summit import SummitHeld, SummitScheduled
-from events.talks import AgreementReached, RoundHeld, TalksConcluded, TalksOpened
+from events.codes import number
+from projections.negotiations import (
+    AGREEMENT_REACHED,
+    CONCLUDED,
+    OPENED,
+    ROUND_HELD,
+    SUMMIT_HELD,
+    SUMMIT_SCHEDULED,
+    Entry,
+)
 from projections.rates import Component, RateAnswer
-from projections.recorded import Recorded
 
 # The duty everything else stacks on goes at the bottom of a stacked chart.
 BOTTOM_BASES = ("MFN",)
@@ -173,8 +179,8 @@ def _short(text: str, limit: int = 32) -> str:
 
 
 def milestones(
-    track_events: Mapping[str, Sequence[Recorded]],
-    summit_events: Mapping[str, Sequence[Recorded]],
+    track_events: Mapping[str, Sequence[Entry]],
+    summit_events: Mapping[str, Sequence[Entry]],
     start: dt.date,
     end: dt.date,
 ) -> list[Milestone]:
@@ -182,7 +188,8 @@ def milestones(
 
     ``track_events`` holds the tracks to mark (already chosen); a summit counts
     when its schedule names one of them. A summit is marked on the day it was
-    held, or on its planned start if it is still only scheduled.
+    held, or on its planned start if it is still only scheduled. The events are
+    ``(position, interchange JSON)`` pairs in record order, as the negotiation fold reads them.
     """
     out: list[Milestone] = []
 
@@ -190,30 +197,31 @@ def milestones(
         return start <= day <= end
 
     for slug, records in track_events.items():
-        for rec in records:
-            ev = rec.event
-            if not keep(ev.date):
+        for _, ev in records:
+            day, kind = dt.date.fromisoformat(ev["date"]), ev["type"]
+            if not keep(day):
                 continue
-            if isinstance(ev, TalksOpened):
-                out.append(Milestone(ev.date, "opened", "Talks opened", f"Talks opened: {ev.title or slug}", slug))
-            elif isinstance(ev, RoundHeld):
-                where = f" in {ev.venue}" if ev.venue else ""
-                out.append(Milestone(ev.date, "round", f"Round {ev.round}", f"Round {ev.round} held{where}", slug))
-            elif isinstance(ev, AgreementReached):
-                out.append(Milestone(ev.date, "agreement", _short(ev.title, 60),
-                                     f"Agreement reached: {ev.title}", slug))
-            elif isinstance(ev, TalksConcluded):
-                out.append(Milestone(ev.date, "concluded", "Talks concluded", f"Talks concluded: {ev.outcome}", slug))
+            if kind == OPENED:
+                out.append(Milestone(day, "opened", "Talks opened", f"Talks opened: {ev.get('title') or slug}", slug))
+            elif kind == ROUND_HELD:
+                where = f" in {ev['venue']}" if ev.get("venue") else ""
+                out.append(Milestone(day, "round", f"Round {ev['round']}", f"Round {ev['round']} held{where}", slug))
+            elif kind == AGREEMENT_REACHED:
+                out.append(Milestone(day, "agreement", _short(ev["title"], 60),
+                                     f"Agreement reached: {ev['title']}", slug))
+            elif kind == CONCLUDED:
+                out.append(Milestone(day, "concluded", "Talks concluded", f"Talks concluded: {ev['outcome']}", slug))
     for records in summit_events.values():
-        schedule = next((r.event for r in reversed(records) if isinstance(r.event, SummitScheduled)), None)
-        if schedule is None or not set(schedule.tracks or ()) & set(track_events):
+        schedule = next((ev for _, ev in reversed(records) if ev["type"] == SUMMIT_SCHEDULED), None)
+        if schedule is None or not set(schedule.get("tracks") or ()) & set(track_events):
             continue
-        held = next((r.event for r in records if isinstance(r.event, SummitHeld)), None)
-        day = held.date if held is not None else schedule.starts_on
+        held = next((ev for _, ev in records if ev["type"] == SUMMIT_HELD), None)
+        day = dt.date.fromisoformat(held["date"] if held is not None else schedule["starts_on"])
         if keep(day):
             state = "held" if held is not None else "scheduled"
-            out.append(Milestone(day, "summit", _short(schedule.name, 60) + ("" if held else " (planned)"),
-                                 f"{schedule.name} {state}" + (f" in {schedule.venue}" if schedule.venue else ""),
+            out.append(Milestone(day, "summit", _short(schedule["name"], 60) + ("" if held else " (planned)"),
+                                 f"{schedule['name']} {state}" + (f" in {schedule['venue']}"
+                                                                  if schedule.get("venue") else ""),
                                  None))
     kinds = ("opened", "round", "summit", "agreement", "concluded")
     return sorted(out, key=lambda m: (m.day, kinds.index(m.kind), m.label))

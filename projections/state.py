@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from events.codes import Subject
 from projections.measures import MeasureView, measure_on
-from projections.negotiations import negotiations_on
+from projections.negotiations import entries, negotiations_on
 from projections.rates import RateAnswer, rate_from_views, select_measures
 from projections.recorded import Recorded
 from projections.results import State
@@ -46,7 +46,10 @@ def state_on(
     """The measures (of ``imposer``, covering ``partner``) and the negotiations between them on ``day``."""
     groups = by_subject(events)
     measures = select_measures(measures_on(of_kind(groups, "measure"), day), imposer, partner)
-    negotiations = negotiations_on(of_kind(groups, "track"), of_kind(groups, "summit"), day, imposer, partner)
+    # The negotiation fold reads the events' JSON, as the read path hands it the stored rows.
+    tracks, summits = ({slug: entries(evs) for slug, evs in of_kind(groups, kind).items()}
+                       for kind in ("track", "summit"))
+    negotiations = negotiations_on(tracks, summits, day, imposer, partner)
     return State(day, None, tuple(measures), tuple(negotiations))
 
 

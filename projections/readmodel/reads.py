@@ -42,8 +42,7 @@ from projections.shapes import head_from_json, line_from_row, view_from_json
 from projections.views import MeasureView
 
 if TYPE_CHECKING:
-    from projections.negotiations import NegotiationView
-    from projections.recorded import Recorded
+    from projections.negotiations import Entry, NegotiationView
 
 T = TypeVar("T")
 #: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
@@ -289,36 +288,23 @@ def live_event_rows(db: Db, kind: str, slugs: Sequence[str]) -> list[Any]:
                           "ORDER BY position", kind=kind, slugs=list(slugs))
 
 
-def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Recorded]]:
-    """Live events of the subjects ``slugs`` (tracks or summits), decoded, by slug.
+def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Entry]]:
+    """Live events of the subjects ``slugs`` (tracks or summits), by slug: ``(position, interchange JSON)``.
 
-    Only negotiations are folded from events on the read path. They decode with the models of
-    their own two families (``events.talks``, ``events.summit``), imported here when a track is
-    found: the fold (``projections.negotiations``) dispatches on those classes, and those two
-    modules cost about 20 ms against about 45 ms for the whole event registry (measured with
-    ``python -X importtime``). Folding the stored JSON instead would need a second copy of the
-    negotiation rules over dicts; one rule is worth the 20 ms.
+    Only negotiations are folded from events on the read path, and their fold
+    (``projections.negotiations``) reads the stored JSON as it is: the events were validated when
+    appended, so decoding them into models again would only cost the import of pydantic and of the
+    talks and summit models (~45 ms of a cold ``ledger state``, ``python -X importtime``).
     """
-    if not slugs:
-        return {}
-    import datetime
-
-    from events import summit, talks
-    from events.common import types_of
-    from projections.recorded import Recorded
-
-    types = {**types_of(talks), **types_of(summit)}
-    out: dict[str, list[Recorded]] = {}
+    out: dict[str, list[Entry]] = {}
     for part in in_chunks(slugs):
         for row in live_event_rows(db, kind, part):
-            out.setdefault(row.subject, []).append(Recorded(
-                position=row.position, recorded_at=datetime.datetime.fromisoformat(row.recorded_at),
-                recorded_by=row.recorded_by, event=types[row.type].model_validate_json(row.current)))
+            out.setdefault(row.subject, []).append((row.position, orjson.loads(row.current)))
     return out
 
 
 def negotiation_events(db: Db, imposer: str | None, partner: str | None, day: dt.date | None = None
-                       ) -> tuple[dict[str, list[Recorded]], dict[str, list[Recorded]]]:
+                       ) -> tuple[dict[str, list[Entry]], dict[str, list[Entry]]]:
     """The live events of the candidate tracks between the countries, and of the summits naming them."""
     tracks = tracks_between(db, imposer, partner, day)
     if not tracks:

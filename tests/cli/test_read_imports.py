@@ -1,6 +1,7 @@
 """Read commands start without the write side: `ledger state` and `ledger rate` (and the other reads
 without ``--known-at``) import no SQLAlchemy and no ``eventsourcing`` module (issue 12: those were over
-a third of a read's start-up).
+a third of a read's start-up). Nor pydantic and the event models: ``state`` and ``diff`` fold negotiations
+from the stored JSON (another ~45 ms of a cold ``state``).
 
 Each command runs in a fresh interpreter on a loaded ledger (the US–Japan example: measures,
 negotiations and an HTS excerpt), on SQLite and PostgreSQL, and prints the modules it imported
@@ -22,6 +23,9 @@ from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = ("sqlalchemy", "eventsourcing", "eventsourcing_sqlalchemy")
+# What folding negotiations from event models loaded: pydantic, and the models of the talks and summit
+# families with the field types they share (events.common), or the whole registry.
+MODELS = ("pydantic", "pydantic_core", "events.common", "events.talks", "events.summit", "events.registry")
 # Runs the real entry point, then reports every module loaded, whatever the exit path.
 WRAPPER = """
 import atexit, json, sys
@@ -77,12 +81,28 @@ def test_the_answer_in_a_fresh_process_is_the_in_process_answer(loaded: Cli) -> 
     assert json.loads(out) == loaded(*args).json()
 
 
-def test_state_folds_negotiations_without_the_whole_event_registry(loaded: Cli) -> None:
-    out, modules = modules_of(loaded.url, "state", "--as-of", "2025-06-01", "--partner", "JP", "--format", "json")
-    assert json.loads(out)["negotiations"], "the example has a US–JP track"
-    # Only the two negotiation families are decoded; measures come from their read-model rows.
-    assert {"events.talks", "events.summit"} <= set(modules)
-    assert "events.registry" not in modules and "events.measure" not in modules
+def models(modules: list[str]) -> list[str]:
+    return [m for m in modules if m in MODELS or m.split(".")[0] in MODELS]
+
+
+@pytest.mark.parametrize("args", [
+    ("state", "--as-of", "2025-06-01", "--imposer", "US", "--partner", "JP"),
+    ("state", "--as-of", "2025-06-20", "--format", "json"),
+    ("diff", "--from", "2025-04-01", "--to", "2025-07-31", "--partner", "JP"),
+    ("diff", "--from", "2025-04-01", "--to", "2025-07-31", "--format", "json"),
+], ids=["state-table", "state-json", "diff-table", "diff-json"])
+def test_state_and_diff_fold_negotiations_without_pydantic_or_the_event_models(loaded: Cli,
+                                                                              args: tuple[str, ...]) -> None:
+    out, modules = modules_of(loaded.url, *args)
+    # The answer holds a folded negotiation (the example's US–Japan track, and the G7 summit naming it).
+    if "--format" in args:
+        found = json.loads(out)["negotiations"]
+        assert any(n["track"] == "us-jp-tariffs" for n in found), found
+        if args[0] == "state":
+            assert any(n["summits"] for n in found), "a summit names the track by then"
+    else:
+        assert "us-jp-tariffs" in out
+    assert models(modules) == []
 
 
 def test_option_values_that_need_no_conversion_skip_typers_pydantic_adapters(loaded: Cli) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from projections.negotiations import NegotiationView, negotiation_on
+from projections.negotiations import NegotiationView, entries, negotiation_on
 from projections.recorded import Recorded
 from projections.shapes import negotiation_json
 from projections.state import by_subject
@@ -47,9 +47,10 @@ def js(records: list[Recorded], day: str) -> dict[str, Any]:
 
 
 def view_on(records: list[Recorded], day: str) -> NegotiationView | None:
+    # Validated by the models (log), folded from their JSON as the read path folds the stored rows.
     groups = by_subject(records)
-    summits = {slug: evs for (kind, slug), evs in groups.items() if kind == "summit"}
-    return negotiation_on(groups.get(("track", TRACK), []), summits, dt.date.fromisoformat(day))
+    summits = {slug: entries(evs) for (kind, slug), evs in groups.items() if kind == "summit"}
+    return negotiation_on(entries(groups.get(("track", TRACK), [])), summits, dt.date.fromisoformat(day))
 
 
 def test_a_negotiation_is_not_listed_before_it_opens() -> None:

@@ -4,16 +4,30 @@ The writer, ``rebuild`` and ``verify`` fold ``(position, interchange JSON)`` pai
 (``measure_timeline_plain``, ``revisions_plain``); ``--known-at`` replays fold event models
 (``measure_timeline``, ``line_intervals``, ``schedule_head``). Each pair goes through one rule,
 so for the same events the two paths must give equal values.
+
+Negotiations are folded on read, from plain JSON only: ``state`` hands the fold the stored
+``current`` rows, the replay its corrected models' ``payload()`` (``entries``). Here both are
+taken from one real ledger of generated events, corrections and retractions included.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import groupby, islice
+from pathlib import Path
+
+import orjson
 
 from benchmarks.generate import big
+from events import summit, talks
+from events.common import types_of
+from events.parse import parse_event
+from ledger.service import Ledger
 from projections.measures import measure_timeline, measure_timeline_plain
-from projections.recorded import Recorded
+from projections.negotiations import FOLDED_TYPES, Entry, NegotiationView, entries, negotiation_on, negotiations_on
+from projections.readmodel import reads
+from projections.recorded import Recorded, effective_events
 from projections.schedules import head_of, intervals_of, line_intervals, revisions_plain, schedule_head
 from tests.unit.test_events import log
 from tests.unit.test_schedules import MFN_TRUCKS, amended, line
@@ -45,3 +59,58 @@ def test_a_schedule_folds_the_same_from_json_and_from_models() -> None:
     revisions = revisions_plain(_plain(events))
     assert intervals_of(revisions) == line_intervals(events)
     assert head_of(revisions) == schedule_head(events)
+
+
+def test_the_negotiation_fold_reads_every_talks_and_summit_type_by_its_models_name() -> None:
+    # The plain fold dispatches on type strings: a model renamed without the fold would fall through silently.
+    assert set(FOLDED_TYPES) == {*types_of(talks), *types_of(summit)}
+
+
+def _naming(summits: Mapping[str, Sequence[Entry]], track: str) -> dict[str, Sequence[Entry]]:
+    """The summits some schedule of which names ``track`` (the others never change its view)."""
+    return {slug: evs for slug, evs in summits.items()
+            if any(track in ev.get("tracks", ()) for _, ev in evs if ev["type"] == "summit.scheduled")}
+
+
+def test_every_generated_negotiation_folds_the_same_from_stored_json_and_from_replayed_models(tmp_path: Path) -> None:
+    lines = list(islice(big(6000, seed=3), 6000))
+    assert any(e["type"].startswith("ledger.") for e in lines), "corrections and retractions are part of it"
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.init()
+    try:
+        ledger.append(list(enumerate(lines, start=1)))
+        with ledger.reading() as conn:  # what `ledger state` folds: the `current` rows, decoded by orjson
+            stored = reads.negotiation_events(conn, None, None)
+        exported = [orjson.loads(line) for line in ledger.export()]
+    finally:
+        ledger.close()
+    # What `--known-at` folds: the log as recorded, validated by the models, corrections applied by them.
+    records = [Recorded(n, dt.datetime(2025, 1, 1, tzinfo=dt.UTC), "", parse_event(e))
+               for n, e in enumerate(exported, start=1)]
+    replayed: dict[str, dict[str, list[Recorded]]] = {"track": {}, "summit": {}}
+    for rec in effective_events(records):
+        kind, slug = rec.event.subject_key()
+        if kind in replayed:
+            replayed[kind].setdefault(slug, []).append(rec)
+    from_models = ({slug: entries(evs) for slug, evs in replayed["track"].items()},
+                   {slug: entries(evs) for slug, evs in replayed["summit"].items()})
+
+    # Every track; the read model gives only the summits naming some track, the replay every summit.
+    assert stored[0].keys() == from_models[0].keys() and stored[1].keys() <= from_models[1].keys()
+    assert len(stored[0]) > 50
+    views: list[NegotiationView] = []
+    for track, events in stored[0].items():
+        summits, summits_m = _naming(stored[1], track), _naming(from_models[1], track)
+        days = sorted({dt.date.fromisoformat(ev["date"]) for evs in (events, *summits.values()) for _, ev in evs})
+        for day in (days[0] - dt.timedelta(days=1), *days):
+            view = negotiation_on(events, summits, day)
+            assert view == negotiation_on(from_models[0][track], summits_m, day), (track, day)
+            if view is not None:
+                views.append(view)
+    # Every branch of the fold was taken somewhere, so the comparison above covers it.
+    assert {v.status for v in views} == {"opened", "in_progress", "agreement_reached", "concluded"}
+    assert any(p.answered_by for v in views for p in v.proposals)
+    assert any(s.status == "held" for v in views for s in v.summits)
+    assert any(v.next_round for v in views) and any(v.statements for v in views) and any(v.leads for v in views)
+    day = dt.date(2025, 6, 10)
+    assert negotiations_on(*stored, day, None, "JP") == negotiations_on(*from_models, day, None, "JP") != []
