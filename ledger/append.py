@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,6 +147,7 @@ def append(
     author: str,
     progress: Any = None,
     precondition: Callable[[Connection], None] | None = None,
+    pool: Executor | None = None,
 ) -> AppendResult:
     """Append parsed lines atomically; raise BadInput listing every error.
 
@@ -154,6 +156,7 @@ def append(
     generated — or ``(line, errors)``. ``precondition``
     runs once the write lock is held, before anything is written: a caller that planned its
     events on what it read earlier raises there (e.g. :class:`Stale`) if that has changed.
+    ``pool``: worker processes the final refold may fold on (those that validated the input).
     """
     session = app.recorder.datastore.session_maker()  # type: ignore[attr-defined]
     try:

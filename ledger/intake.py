@@ -29,10 +29,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import uuid4
 
 from events.errors import BadInput, InputError
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: Lines per chunk given to a worker: big enough that passing it costs little, small enough to keep memory flat.
 CHUNK = 2000
@@ -125,10 +128,18 @@ def _chunks(lines: Iterable[tuple[int | None, Value]]) -> Iterator[list[tuple[in
         yield chunk
 
 
+class Intake(NamedTuple):
+    """Parsed lines, in order (lazy), and the worker pool validating them, if any: the append's
+    final refold folds on the same workers."""
+
+    items: Iterator[Parsed]
+    pool: ProcessPoolExecutor | None
+
+
 @contextmanager
 def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed: bool = False,
-           workers: int | None = None) -> Iterator[Iterator[Parsed]]:
-    """The lines parsed, in order, as a lazy iterator valid inside the ``with`` block.
+           workers: int | None = None) -> Iterator[Intake]:
+    """The lines parsed, valid inside the ``with`` block.
 
     ``workers``: processes to validate on (None: :func:`ledger.workers.worker_count`). They are
     started here, before the caller opens its database transaction, and only when the input
@@ -140,17 +151,17 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
     chunks = _chunks(lines)
     head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
     if len(head) < 2:
-        yield (parse_one(line, value, author, author_fixed) for chunk in head for line, value in chunk)
+        yield Intake((parse_one(line, value, author, author_fixed) for chunk in head for line, value in chunk), None)
         return
     from itertools import chain
 
     rest = chain(head, chunks)
     if count <= 0:
-        yield (parse_one(line, value, author, author_fixed) for chunk in rest for line, value in chunk)
+        yield Intake((parse_one(line, value, author, author_fixed) for chunk in rest for line, value in chunk), None)
         return
     with process_pool(count) as pool:
         assert pool is not None
-        yield _in_order(pool, rest, author, author_fixed, count * AHEAD)
+        yield Intake(_in_order(pool, rest, author, author_fixed, count * AHEAD), pool)
 
 
 def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str, author_fixed: bool,

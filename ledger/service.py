@@ -277,8 +277,9 @@ class Ledger:
         self._require()
         who = default_author(author)
         try:
-            with parsed(lines, who, author_fixed, workers) as items:
-                return _translate(lambda: append(self.app(), items, who, progress, precondition))  # type: ignore[no-any-return]
+            with parsed(lines, who, author_fixed, workers) as intake:
+                return _translate(lambda: append(self.app(), intake.items, who, progress, precondition,  # type: ignore[no-any-return]
+                                                 pool=intake.pool))
         except BadInput as exc:
             raise BadInput(exc.errors, nothing_written=True, stopped_after=exc.stopped_after) from None
 

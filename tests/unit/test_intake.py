@@ -75,9 +75,11 @@ def file_of(count: int, bad: set[int]) -> list[tuple[int, bytes]]:
 def test_workers_give_what_one_process_gives_in_order(workers: int) -> None:
     items = file_of(CHUNK * 3 + 17, bad={5, CHUNK + 1, CHUNK * 3 + 17})
     with parsed(items, "ana", workers=0) as alone:
-        expected = [without_fresh_id(outcome) for outcome in alone]
+        assert alone.pool is None
+        expected = [without_fresh_id(outcome) for outcome in alone.items]
     with parsed(items, "ana", workers=workers) as pooled:
-        got = [without_fresh_id(outcome) for outcome in pooled]
+        assert pooled.pool is not None
+        got = [without_fresh_id(outcome) for outcome in pooled.items]
     assert got == expected
     assert [line for line, done in got if isinstance(done, list)] == [5, CHUNK + 1, CHUNK * 3 + 17]
 
@@ -85,7 +87,7 @@ def test_workers_give_what_one_process_gives_in_order(workers: int) -> None:
 def test_leaving_early_stops_the_workers() -> None:
     items = file_of(CHUNK * 6, bad=set())
     with parsed(items, "ana", workers=2) as pooled:
-        first = next(iter(pooled))
+        first = next(pooled.items)
     assert first[0] == 1
 
 
