@@ -18,12 +18,15 @@ from sqlalchemy import delete
 
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
+from ledger.workers import process_pool, worker_count
 from projections.readmodel.queries import event_subject
 from projections.readmodel.registry import READ_MODELS
 from projections.readmodel.tables import ledger_index
 from projections.readmodel.writer import finish, index_row, insert_rows
 
 PAGE = 2000
+#: Below this many events a rebuild folds in-process: starting worker processes would cost more than they save.
+PARALLEL_EVENTS = 5000
 
 
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
@@ -87,7 +90,9 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
         # The refold reads each subject's events through the index's subject key: build those first.
         for index in (i for i in dropped if i.table is ledger_index):
             index.create(conn)
-        finish(conn, corrected, touched, count, replace_rows=False)
+        # Workers fold while this process reads and inserts (ledger.workers; LEDGER_WORKERS=0 for none).
+        with process_pool(worker_count() if count > PARALLEL_EVENTS else 0) as pool:
+            finish(conn, corrected, touched, count, replace_rows=False, pool=pool)
         for index in (i for i in dropped if i.table is not ledger_index):
             index.create(conn)
         session.commit()

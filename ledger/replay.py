@@ -36,7 +36,8 @@ import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -45,8 +46,8 @@ from events.correction import CorrectionEvent
 from events.registry import EVENT_TYPES
 from ledger.checks import LogRules
 from ledger.errors import IntegrityFailure
-from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, Row, rank
-from projections.readmodel.writer import CORRECTION_TYPES
+from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, rank
+from projections.readmodel.writer import CORRECTION_TYPES, InOrder
 from projections.recorded import Recorded, effective_events
 
 #: SQL text -> its rows, streamed in pages inside verify's snapshot.
@@ -57,8 +58,15 @@ Owner = tuple[int, str]
 UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
-def check_replay(rows: RowSource, collate: str) -> None:
-    """Replay every subject and compare; raise IntegrityFailure at the first difference."""
+def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
+                 validated: Validated | None = None) -> None:
+    """Replay every subject and compare; raise IntegrityFailure at the first difference.
+
+    ``pool``: worker processes that replay slices of subjects (:func:`replay_slice`) while this
+    process reads the index and compares the stored rows with what they return, in subject
+    order. The first failure, and its message, are the same with or without workers.
+    ``validated``: the stored events already validated (:func:`validate_texts`), else here.
+    """
     # Subject order, one kind after another: each kind's rows come straight off the subject index, with
     # no sort of the whole log; kinds outside KINDS (a correction of nothing) rank last, together.
     columns = "position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current"
@@ -71,27 +79,136 @@ def check_replay(rows: RowSource, collate: str) -> None:
     stored = [_Stored(m, rows(f"SELECT {', '.join(m.columns)} FROM {m.table.name} "
                               f"ORDER BY {m.order.format(c=collate)}")) for m in READ_MODELS]
     tracks: dict[str, int] = {}  # track -> the position that introduced it, for the summits that name it
-    position = None
-    try:
-        for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])):
-            members = list(group)
-            position = members[0][0]
-            folded = _replay_subject(kind, slug, members, tracks)
-            for table in stored:
-                if kind in table.model.kinds:
-                    table.compare((rank(kind), slug), slug, table.model.rows(folded))
-    except UNREADABLE as exc:
-        raise IntegrityFailure(position, f"a read-model row cannot be read as an event or interval "
-                                         f"({exc.__class__.__name__}: {exc})", "ledger_index") from None
+    subjects = ((kind, slug, list(group))
+                for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])))
+    if pool is None:
+        for subject in subjects:
+            _compare(stored, tracks, replay_slice([subject], tracks, validated=validated))
+    else:
+        _replay_parallel(subjects, stored, tracks, pool, validated)
     for table in stored:
         table.finish()
 
 
-def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: dict[str, int]) -> Folded:
+#: One subject as the replay takes it: its kind, slug and index rows (the columns of :func:`check_replay`).
+Subject = tuple[str, str, list[Sequence[Any]]]
+#: A parallel replay's slices: about this many events each, so memory follows the slice.
+SLICE_EVENTS = 2000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What replaying one subject gave: its rows per read model (table name -> tuples in column order),
+    the position that opened it if it is a track, or the failure its replay stopped at."""
+
+    kind: str
+    slug: str
+    position: int
+    rows: dict[str, list[tuple[Any, ...]]]
+    opened: int | None = None
+    failure: tuple[int | None, str, str | None] | None = None
+
+
+class _Undecided(Exception):
+    """A track's events asked about another track that a worker's partial map cannot answer."""
+
+
+def replay_slice(subjects: Sequence[Subject], tracks: dict[str, int], partial: bool = False,
+                 validated: Validated | None = None) -> list[Outcome]:
+    """Steps 1-4 for consecutive subjects, up to the first failure; what the stored rows must equal.
+
+    Runs in-process or in a worker process (it touches no database). ``tracks``: the tracks
+    introduced so far, updated as track subjects pass. ``partial``: some earlier tracks may be
+    missing from it (their slices are still in other workers); should a track's events ever ask
+    about another track, the outcomes stop there and the caller replays the rest with the
+    whole map. ``validated``: the events' validation done already (:func:`validate_texts`).
+    """
+    out: list[Outcome] = []
+    for kind, slug, members in subjects:
+        position = members[0][0]
+        try:
+            folded = _replay_subject(kind, slug, members, tracks, partial, validated)
+            rows = {m.table.name: [tuple(map(r.__getitem__, m.columns)) for r in m.rows(folded)]
+                    for m in READ_MODELS if kind in m.kinds}
+        except _Undecided:
+            break
+        except IntegrityFailure as exc:
+            out.append(Outcome(kind, slug, position, {}, failure=(exc.position, exc.message, exc.table)))
+            break
+        except UNREADABLE as exc:
+            out.append(Outcome(kind, slug, position, {}, failure=(
+                position, f"a read-model row cannot be read as an event or interval ({exc.__class__.__name__}: {exc})",
+                "ledger_index")))
+            break
+        out.append(Outcome(kind, slug, position, rows, tracks.get(slug) if kind == "track" else None))
+    return out
+
+
+def _compare(stored: Sequence[_Stored], tracks: dict[str, int], outcomes: Sequence[Outcome]) -> None:
+    """Check each outcome's rows against the stored rows, in subject order; raise at the first failure."""
+    for outcome in outcomes:
+        if outcome.failure is not None:
+            raise IntegrityFailure(*outcome.failure)
+        if outcome.opened is not None:
+            tracks[outcome.slug] = outcome.opened
+        kind, slug = outcome.kind, outcome.slug
+        try:
+            for table in stored:
+                if kind in table.model.kinds:
+                    table.compare((rank(kind), slug), slug, outcome.rows[table.model.table.name])
+        except UNREADABLE as exc:
+            raise IntegrityFailure(outcome.position, f"a read-model row cannot be read as an event or interval "
+                                                     f"({exc.__class__.__name__}: {exc})", "ledger_index") from None
+
+
+def _replay_parallel(subjects: Iterator[Subject], stored: Sequence[_Stored], tracks: dict[str, int],
+                     pool: Executor, validated: Validated | None) -> None:
+    """Replay slices in the pool and compare their outcomes here, in order.
+
+    The summits' rules ask which tracks were introduced before, so a kind's slices are sent
+    only once every slice of the kinds before it has been compared (tracks come before
+    summits): a summit slice then carries the same map as a replay in one process. While the
+    workers are all busy, a slice is replayed here instead of waiting.
+    """
+    def done(part: list[Subject], outcomes: list[Outcome]) -> None:
+        _compare(stored, tracks, outcomes)  # raises at a failure
+        if len(outcomes) < len(part):
+            # A worker could not decide a subject with its partial map: the rest, here, with the whole one.
+            _compare(stored, tracks, replay_slice(part[len(outcomes):], tracks, validated=validated))
+
+    calls: InOrder[list[Subject], list[Outcome]] = InOrder(pool, done)
+
+    def send(part: list[Subject]) -> None:
+        # Only tracks add to the map, so for any other kind it is whole and no longer changes; a track
+        # slice goes with none, partial (see replay_slice).
+        partial = part[0][0] == "track"
+        calls.put(part, replay_slice, part, {} if partial else frozen, partial, validated)
+
+    part: list[Subject] = []
+    events = 0
+    frozen: dict[str, int] = {}
+    kind_sent = None
+    for subject in subjects:
+        if part and (subject[0] != part[0][0] or events >= SLICE_EVENTS):
+            send(part)
+            part, events = [], 0
+        if not part and subject[0] != kind_sent:
+            calls.drain()  # a new kind: every earlier subject compared, the track map whole
+            # A copy: a submitted call is pickled later, by the pool's own thread, and the map changes.
+            frozen, kind_sent = dict(tracks), subject[0]
+        part.append(subject)
+        events += len(subject[2])
+    if part:
+        send(part)
+    calls.drain()
+
+
+def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: dict[str, int],
+                    partial: bool = False, validated: Validated | None = None) -> Folded:
     """Steps 1-3 for one subject's index rows; the subject as the read models see it (plain JSON)."""
     payloads = [_row_json(row, 6) for row in members]
     corrected = _check_filing(kind, slug, members, payloads)
-    _check_rules(members, payloads, tracks)
+    _check_rules(members, payloads, tracks, kind, slug, partial, validated)
     if kind == "track":
         opener = next((row[0] for row, p in zip(members, payloads, strict=True) if EVENT_TYPES[p["type"]].opens),
                       None)
@@ -138,29 +255,82 @@ def _check_filing(kind: str, slug: str, members: list[Sequence[Any]], payloads: 
     return corrected
 
 
-def _check_rules(members: list[Sequence[Any]], payloads: list[dict[str, Any]], tracks: dict[str, int]) -> None:
-    """Replay the acceptance rules over one subject's events, in record order."""
+def _check_rules(members: list[Sequence[Any]], payloads: list[dict[str, Any]], tracks: dict[str, int],
+                 own_kind: str = "", own_slug: str = "", partial: bool = False,
+                 validated: Validated | None = None) -> None:
+    """Replay the acceptance rules over one subject's events, in record order.
+
+    Each event is validated by its model first, here, unless ``validated`` holds the verdicts
+    of :func:`validate_texts` on the same stored texts (then only the events it could not tell
+    are validated here).
+    """
     at = 0
 
     def introduced_before(kind: str, slug: str) -> bool:
+        if partial and kind == "track" and slug not in tracks and (kind, slug) != (own_kind, own_slug):
+            raise _Undecided(slug)
         return kind == "track" and tracks.get(slug, at) < at
 
     rules = LogRules(introduced_before)
     for row, payload in zip(members, payloads, strict=True):
         at = row[0]
-        try:
-            # Every field as the model accepts it (pydantic parses the stored text itself); the model is
-            # not kept: the rules and the folds read the JSON.
-            EVENT_TYPES[payload["type"]].model_validate_json(row[6])
-        except UNREADABLE as exc:
-            raise IntegrityFailure(at, f"the stored event cannot be read as an event ({exc})",
-                                   "ledger_events") from None
+        if validated is not None and at not in validated:
+            problem = None  # its model accepted it already
+        elif validated is not None and validated[at] is not None:
+            problem = validated[at]
+        else:
+            problem = _invalid(payload["type"], row[6])
+        if problem is not None:
+            raise IntegrityFailure(at, problem, "ledger_events")
         verdict, _, problems = rules.check(payload, None)
         if problems:
             raise IntegrityFailure(at, f"the ledger would have refused this event: "
                                        f"{replace(problems[0], line=None)}", "ledger_events")
         if verdict == "duplicate":
             raise IntegrityFailure(at, f"event {payload['id']} is stored twice", "ledger_events")
+
+
+#: Verdicts of :func:`validate_texts` by position: only problems (the message) and events it could not
+#: tell (None); a position absent is an event its model accepts.
+Validated = dict[int, "str | None"]
+
+
+def _invalid(event_type: str, text: str) -> str | None:
+    """Why the stored text is not a valid event of its type, or None.
+
+    Every field as the model accepts it (pydantic parses the stored text itself); the model is
+    not kept: the rules and the folds read the JSON.
+    """
+    try:
+        EVENT_TYPES[event_type].model_validate_json(text)
+    except UNREADABLE as exc:
+        return f"the stored event cannot be read as an event ({exc})"
+    return None
+
+
+def validate_texts(items: Sequence[tuple[int, str]]) -> Validated:
+    """Step 2's validation of stored events, ahead of the replay: ``(position, ledger_index.payload)`` in,
+    the positions that fail (with the replay's message) or that it cannot tell out.
+
+    ``verify`` runs this in worker processes during its first pass; the replay then reports each
+    problem where it reaches the event, as if it had validated the text itself. Text that is not
+    a JSON event of a known type is left to the replay, which reports it its own way.
+    """
+    out: Validated = {}
+    for position, text in items:
+        try:
+            payload = orjson.loads(text)
+            event_type = payload["type"] if isinstance(payload, dict) else None
+            known = event_type in EVENT_TYPES
+        except UNREADABLE:
+            known = False
+        if not known or not isinstance(event_type, str):
+            out[position] = None
+            continue
+        problem = _invalid(event_type, text)
+        if problem is not None:
+            out[position] = problem
+    return out
 
 
 def _row_json(row: Sequence[Any], column: int) -> dict[str, Any]:
@@ -199,9 +369,9 @@ class _Stored:
         self._head: tuple[Owner, tuple[Any, ...]] | None = None
         self._done = False
 
-    def compare(self, owner: Owner, slug: str, expected: list[Row]) -> None:
+    def compare(self, owner: Owner, slug: str, want: list[tuple[Any, ...]]) -> None:
+        """``want``: the replay's rows for the subject, each a tuple in the table's column order."""
         self._none_before(owner)
-        want = [tuple(r[c] for c in self.columns) for r in expected]
         have: list[tuple[Any, ...]] = []
         # At most one row more than the replay gives: enough to tell, and memory stays bounded.
         while (head := self._peek()) is not None and head[0] == owner and len(have) <= len(want):

@@ -254,8 +254,9 @@ class ReadModel:
     owner: Callable[[Sequence[Any]], Subject]
     refold: bool = True
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
+        # Asked per subject by the refold and verify: SQLAlchemy's column collection is slow to walk.
         return tuple(c.name for c in self.table.columns)
 
     @property
