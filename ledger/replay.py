@@ -69,7 +69,10 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
     """
     # Subject order, one kind after another: each kind's rows come straight off the subject index, with
     # no sort of the whole log; kinds outside KINDS (a correction of nothing) rank last, together.
-    columns = "position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current"
+    # ``current`` only where it differs from ``payload`` (a corrected or retracted event), with a flag for
+    # "the same": the rows go to worker processes, and most events read as recorded.
+    columns = ("position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current = payload, "
+               "CASE WHEN current = payload THEN NULL ELSE current END")
     known = ", ".join(f"'{k}'" for k in KINDS)
     index = itertools.chain(
         *(rows(f"SELECT {columns} FROM ledger_index WHERE subject_kind = '{k}' ORDER BY subject{collate}, position")
@@ -79,8 +82,9 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
     stored = [_Stored(m, rows(f"SELECT {', '.join(m.columns)} FROM {m.table.name} "
                               f"ORDER BY {m.order.format(c=collate)}")) for m in READ_MODELS]
     tracks: dict[str, int] = {}  # track -> the position that introduced it, for the summits that name it
-    subjects = ((kind, slug, list(group))
-                for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])))
+    subjects: Iterator[Subject] = (
+        (kind, slug, [(r[0], r[1], r[4], r[5], r[6], r[7], r[8]) for r in group])
+        for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])))
     if pool is None:
         for subject in subjects:
             _compare(stored, tracks, replay_slice([subject], tracks, validated=validated))
@@ -90,21 +94,28 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
         table.finish()
 
 
-#: One subject as the replay takes it: its kind, slug and index rows (the columns of :func:`check_replay`).
-Subject = tuple[str, str, list[Sequence[Any]]]
+#: One subject as the replay takes it: its kind, slug and index rows, each ``(position, event_id, recorded_at,
+#: recorded_by, payload, current = payload, current if different)`` (see :func:`check_replay`).
+Subject = tuple[str, str, list[tuple[Any, ...]]]
 #: A parallel replay's slices: about this many events each, so memory follows the slice.
 SLICE_EVENTS = 2000
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What replaying one subject gave: its rows per read model (table name -> tuples in column order),
-    the position that opened it if it is a track, or the failure its replay stopped at."""
+    """What replaying one subject gave: its rows per read model (table name -> how many, and the rows in
+    column order as one JSON text), the position that opened it if it is a track, or the failure its
+    replay stopped at.
+
+    One text per table rather than the rows themselves: a worker's rows would otherwise be pickled
+    and unpickled value by value, and the stored rows are compared with it as text first
+    (:meth:`_Stored.compare`).
+    """
 
     kind: str
     slug: str
     position: int
-    rows: dict[str, list[tuple[Any, ...]]]
+    rows: dict[str, tuple[int, bytes]]
     opened: int | None = None
     failure: tuple[int | None, str, str | None] | None = None
 
@@ -124,12 +135,20 @@ def replay_slice(subjects: Sequence[Subject], tracks: dict[str, int], partial: b
     whole map. ``validated``: the events' validation done already (:func:`validate_texts`).
     """
     out: list[Outcome] = []
-    for kind, slug, members in subjects:
-        position = members[0][0]
+    for kind, slug, slim in subjects:
+        position = slim[0][0]
+        # The index row as the checks read it: (position, event_id, kind, slug, recorded_at, recorded_by,
+        # payload, current).
+        members: list[Sequence[Any]] = [(p, i, kind, slug, at, by, payload, payload if same else other)
+                                         for p, i, at, by, payload, same, other in slim]
         try:
             folded = _replay_subject(kind, slug, members, tracks, partial, validated)
-            rows = {m.table.name: [tuple(map(r.__getitem__, m.columns)) for r in m.rows(folded)]
-                    for m in READ_MODELS if kind in m.kinds}
+            rows = {}
+            for m in READ_MODELS:
+                if kind in m.kinds:
+                    want = m.rows(folded)
+                    rows[m.table.name] = (len(want), orjson.dumps([tuple(map(r.__getitem__, m.columns))
+                                                                   for r in want]))
         except _Undecided:
             break
         except IntegrityFailure as exc:
@@ -369,14 +388,19 @@ class _Stored:
         self._head: tuple[Owner, tuple[Any, ...]] | None = None
         self._done = False
 
-    def compare(self, owner: Owner, slug: str, want: list[tuple[Any, ...]]) -> None:
-        """``want``: the replay's rows for the subject, each a tuple in the table's column order."""
+    def compare(self, owner: Owner, slug: str, expected: tuple[int, bytes]) -> None:
+        """``expected``: how many rows the replay gives for the subject, and those rows (tuples in the
+        table's column order) as JSON text."""
         self._none_before(owner)
+        count, text = expected
         have: list[tuple[Any, ...]] = []
         # At most one row more than the replay gives: enough to tell, and memory stays bounded.
-        while (head := self._peek()) is not None and head[0] == owner and len(have) <= len(want):
+        while (head := self._peek()) is not None and head[0] == owner and len(have) <= count:
             have.append(head[1])
             self._head = None
+        if len(have) == count and _as_text(have) == text:
+            return  # the same rows in the same order (the common case, decided without decoding)
+        want = [tuple(r) for r in orjson.loads(text)]
         if want != have and Counter(want) != Counter(have):
             raise IntegrityFailure(None, f"{self.model.table.name} for {slug!r} differ from a full replay: "
                                          f"{self._difference(Counter(want), Counter(have))}", self.model.table.name)
@@ -425,6 +449,21 @@ class _Stored:
             return f"the row {self._key(missing)} is missing"
         assert extra is not None
         return f"it has a row {self._key(extra)} that the replay does not give"
+
+
+def _as_text(rows: list[tuple[Any, ...]]) -> bytes | None:
+    """Stored rows as the replay's JSON text, or None if JSON cannot stand for them exactly.
+
+    Equal text then means equal rows: strings, integers and None encode one way each. A float
+    (only a hand-edited row holds one) could encode like something it does not equal (NaN and
+    infinity as ``null``), and other types do not encode at all; those rows are compared as values.
+    """
+    if any(type(value) is float for row in rows for value in row):
+        return None
+    try:
+        return orjson.dumps(rows)
+    except TypeError:  # bytes, an integer beyond 64 bits…
+        return None
 
 
 def _short(value: Any) -> str:
