@@ -22,7 +22,7 @@ from ledger.workers import process_pool, worker_count
 from projections.readmodel.queries import event_subject
 from projections.readmodel.registry import READ_MODELS
 from projections.readmodel.tables import ledger_index
-from projections.readmodel.writer import finish, index_row, insert_rows
+from projections.readmodel.writer import finish, index_tuple, insert_index
 
 PAGE = 2000
 #: Below this many events a rebuild folds in-process: starting worker processes would cost more than they save.
@@ -51,12 +51,12 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
             index.drop(conn)
         corrected: set[str] = set()
         touched: set[tuple[str, str]] = set()
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         payloads: list[dict[str, Any]] = []
         count = 0
 
         def flush() -> None:
-            corrected.update(insert_rows(conn, rows, payloads))
+            corrected.update(insert_index(conn, rows, payloads))
             if progress is not None:
                 progress(len(rows))
             rows.clear()
@@ -79,7 +79,7 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
                         subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
                     else:
                         subject = (field, payload[field])
-                    rows.append(index_row(version, raw["recorded_at"], payload, subject))
+                    rows.append(index_tuple(version, raw["recorded_at"], payload, subject))
                     payloads.append(payload)
                     touched.add(subject)
                     count += 1

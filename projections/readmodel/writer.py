@@ -66,30 +66,35 @@ def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Se
         cursor.close()
 
 
-def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
-    """The index row of a stored event, from its interchange payload (no model needed)."""
+#: ``ledger_index``'s columns, in the order :func:`index_tuple` gives them.
+INDEX_COLUMNS = ("position", "event_id", "type", "subject_kind", "subject", "target", "date", "recorded_at",
+                 "recorded_by", "payload", "current")
+
+
+def index_tuple(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> tuple[Any, ...]:
+    """The index row of a stored event, from its interchange payload (no model needed), in
+    :data:`INDEX_COLUMNS` order: what the driver inserts, without a dict per event on the way."""
     text = dumps(payload)
     target = payload.get("target") if payload["type"] in CORRECTION_TYPES else None
-    return {
-        "position": position,
-        "event_id": payload["id"],
-        "type": payload["type"],
-        "subject_kind": subject[0],
-        "subject": subject[1],
-        "target": target,
-        "date": payload["date"],
-        "recorded_at": recorded_at,
-        "recorded_by": payload.get("recorded_by", ""),
-        "payload": text,
-        "current": None if target is not None else text,
-    }
+    return (position, payload["id"], payload["type"], subject[0], subject[1], target, payload["date"], recorded_at,
+            payload.get("recorded_by", ""), text, None if target is not None else text)
+
+
+def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
+    """:func:`index_tuple` by column name."""
+    return dict(zip(INDEX_COLUMNS, index_tuple(position, recorded_at, payload, subject), strict=True))
 
 
 def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]]) -> set[str]:
     """Insert index rows and register what they introduce; return the base events corrections are about."""
-    bulk_insert(conn, ledger_index, rows)
-    register_subjects(conn, rows, payloads)
-    return {base_target(conn, row["target"]) for row in rows if row["target"] is not None}
+    return insert_index(conn, [tuple(row[c] for c in INDEX_COLUMNS) for row in rows], payloads)
+
+
+def insert_index(conn: Connection, rows: Sequence[tuple[Any, ...]], payloads: Sequence[Mapping[str, Any]]) -> set[str]:
+    """:func:`insert_rows` for rows as :func:`index_tuple` gives them (what ``rebuild`` writes)."""
+    insert_tuples(conn, ledger_index.name, INDEX_COLUMNS, rows)
+    _register(conn, ((row[0], payload, (row[3], row[4])) for row, payload in zip(rows, payloads, strict=True)))
+    return {base_target(conn, row[5]) for row in rows if row[5] is not None}
 
 
 def recompute_current(conn: Connection, base_ids: set[str]) -> None:
@@ -120,8 +125,12 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
     The rule (:func:`~projections.readmodel.registry.introductions`) is the one ``verify``
     replays; here only the subjects not yet registered are added.
     """
-    new = introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
-                        for row, payload in zip(rows, payloads, strict=True))
+    _register(conn, ((row["position"], payload, (row["subject_kind"], row["subject"]))
+                     for row, payload in zip(rows, payloads, strict=True)))
+
+
+def _register(conn: Connection, events: Iterable[tuple[int, Mapping[str, Any], Subject]]) -> None:
+    new = introductions(events)
     by_kind: dict[str, list[str]] = {}
     for kind, slug in new:
         by_kind.setdefault(kind, []).append(slug)
@@ -267,8 +276,8 @@ def index_batch(conn: Connection, batch: Sequence[Pending]) -> set[str]:
     base events that corrections in the batch are about."""
     # One append stamps all its events with one record time: format each distinct time once.
     stamps = {at: at.astimezone(dt.UTC).isoformat(timespec="microseconds") for at in {at for _, at, _, _ in batch}}
-    rows = [index_row(position, stamps[at], payload, subject) for position, at, payload, subject in batch]
-    return insert_rows(conn, rows, [payload for _, _, payload, _ in batch])
+    rows = [index_tuple(position, stamps[at], payload, subject) for position, at, payload, subject in batch]
+    return insert_index(conn, rows, [payload for _, _, payload, _ in batch])
 
 
 def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int,

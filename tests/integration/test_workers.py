@@ -143,8 +143,9 @@ TAMPERING: dict[str, tuple[str, ...]] = {
     "two tables": ("DELETE FROM summit_tracks WHERE {one:summit_tracks}",
                    "DELETE FROM measure_scope WHERE measure = (SELECT max(measure) FROM measure_scope)"),
     "unknown type in the index": (
-        "UPDATE ledger_index SET payload = replace(payload, '\"type\":\"talks.statement\"', '\"type\":\"talks.gossip\"'),"
-        " current = NULL WHERE position = (SELECT max(position) FROM ledger_index WHERE type = 'talks.statement')",),
+        "UPDATE ledger_index SET payload = replace(payload, '\"type\":\"talks.statement\"', "
+        "'\"type\":\"talks.gossip\"'), current = NULL "
+        "WHERE position = (SELECT max(position) FROM ledger_index WHERE type = 'talks.statement')",),
 }
 
 
