@@ -91,9 +91,16 @@ def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequ
 
 
 def insert_index(conn: Connection, rows: Sequence[tuple[Any, ...]], payloads: Sequence[Mapping[str, Any]]) -> set[str]:
-    """:func:`insert_rows` for rows as :func:`index_tuple` gives them (what ``rebuild`` writes)."""
+    """:func:`insert_rows` for rows as :func:`index_tuple` gives them."""
+    return insert_indexed(conn, rows, introductions(
+        (row[0], payload, (row[3], row[4])) for row, payload in zip(rows, payloads, strict=True)))
+
+
+def insert_indexed(conn: Connection, rows: Sequence[tuple[Any, ...]], introduced: Mapping[Subject, int]) -> set[str]:
+    """Insert index rows and register the subjects they introduce (:func:`introductions` of their events,
+    worked out by the caller); return the base events corrections are about."""
     insert_tuples(conn, ledger_index.name, INDEX_COLUMNS, rows)
-    _register(conn, ((row[0], payload, (row[3], row[4])) for row, payload in zip(rows, payloads, strict=True)))
+    _register(conn, introduced)
     return {base_target(conn, row[5]) for row in rows if row[5] is not None}
 
 
@@ -125,12 +132,11 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
     The rule (:func:`~projections.readmodel.registry.introductions`) is the one ``verify``
     replays; here only the subjects not yet registered are added.
     """
-    _register(conn, ((row["position"], payload, (row["subject_kind"], row["subject"]))
-                     for row, payload in zip(rows, payloads, strict=True)))
+    _register(conn, introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
+                                  for row, payload in zip(rows, payloads, strict=True)))
 
 
-def _register(conn: Connection, events: Iterable[tuple[int, Mapping[str, Any], Subject]]) -> None:
-    new = introductions(events)
+def _register(conn: Connection, new: Mapping[Subject, int]) -> None:
     by_kind: dict[str, list[str]] = {}
     for kind, slug in new:
         by_kind.setdefault(kind, []).append(slug)
