@@ -327,23 +327,20 @@ def _invalid(event_type: str, text: str) -> str | None:
     return None
 
 
-def validate_texts(items: Sequence[tuple[int, str]]) -> Validated:
-    """Step 2's validation of stored events, ahead of the replay: ``(position, ledger_index.payload)`` in,
-    the positions that fail (with the replay's message) or that it cannot tell out.
+def validate_texts(items: Sequence[tuple[int, Any, str]]) -> Validated:
+    """Step 2's validation of stored events, ahead of the replay: ``(position, type, payload)`` of
+    ``ledger_index`` rows in, the positions that fail (with the replay's message) or that it cannot
+    tell out.
 
-    ``verify`` runs this in worker processes during its first pass; the replay then reports each
-    problem where it reaches the event, as if it had validated the text itself. Text that is not
-    a JSON event of a known type is left to the replay, which reports it its own way.
+    ``verify`` runs this in worker processes during its first pass, on rows that pass already
+    checked to carry exactly the stored event (so ``type`` is the payload's own, and the text
+    need not be decoded here); the replay then reports each problem where it reaches the event,
+    as if it had validated the text itself. A type that is not one of the ledger's is left to the
+    replay, which reports it its own way.
     """
     out: Validated = {}
-    for position, text in items:
-        try:
-            payload = orjson.loads(text)
-            event_type = payload["type"] if isinstance(payload, dict) else None
-            known = event_type in EVENT_TYPES
-        except UNREADABLE:
-            known = False
-        if not known or not isinstance(event_type, str):
+    for position, event_type, text in items:
+        if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
             out[position] = None
             continue
         problem = _invalid(event_type, text)

@@ -175,8 +175,8 @@ def _size(db: _Reader, events: str) -> int:
 class _Validation:
     """The replay's validation of each stored event by its model, done by workers during step 1.
 
-    Step 1 hands over each ``ledger_index.payload`` text once it has checked it against the
-    stored event; pages of them go to the pool (:func:`ledger.replay.validate_texts`; a page met
+    Step 1 hands over each ``ledger_index`` row's type and payload once it has checked them against
+    the stored event; pages of them go to the pool (:func:`ledger.replay.validate_texts`; a page met
     while every worker is busy is validated here). The replay (step 4) then reports each problem
     where it reaches the event, with the same message. Memory: a few pages in flight, and the
     problems found, up to :data:`KEPT` (past that the replay validates every event itself).
@@ -186,11 +186,11 @@ class _Validation:
 
     def __init__(self, pool: Executor):
         self.calls: InOrder[None, Validated] = InOrder(pool, self._found)
-        self.page: list[tuple[int, str]] = []
+        self.page: list[tuple[int, Any, str]] = []
         self.found: Validated | None = {}
 
-    def add(self, position: int, text: str) -> None:
-        self.page.append((position, text))
+    def add(self, position: int, event_type: Any, text: str) -> None:
+        self.page.append((position, event_type, text))
         if len(self.page) >= PAGE:
             self.calls.put(None, validate_texts, self.page)
             self.page = []
@@ -256,7 +256,7 @@ def _check_log(
                 row = next(index, None)
                 _check_index_row(position, row, stored)
                 if validation is not None:
-                    validation.add(position, row[7])  # type: ignore[index]  # None fails the check above
+                    validation.add(position, row[2], row[7])  # type: ignore[index]  # None fails the check above
             if progress is not None:
                 progress(len(page))
     except UNREADABLE as exc:
