@@ -194,3 +194,34 @@ def test_a_forged_event_fails_verify_at_its_position_with_workers(generated: Cli
     report = orjson.loads(alone[1])
     assert alone[0] == 1 and report["position"] == at, alone
     assert with_workers == alone
+
+
+def test_an_appends_refold_with_held_events_and_a_pool_writes_what_it_writes_alone(generated: Cli,
+                                                                                   submitted: list[str]) -> None:
+    """``refold(…, held=…, pool=…)``, as an append's final refold may call it: events held in memory go to
+    the workers as they are, the others as text read back; the rows replaced are the same either way."""
+    from ledger.workers import process_pool
+    from projections.readmodel.writer import refold
+
+    engine = raw(generated.url)
+    try:
+        results = []
+        for workers in (0, 2):
+            with engine.connect() as conn, conn.begin() as transaction:
+                rows = conn.execute(text("SELECT position, subject_kind, subject, current FROM ledger_index "
+                                         "WHERE current IS NOT NULL ORDER BY position")).all()
+                touched = {(r.subject_kind, r.subject) for r in rows}
+                # Every other live event held, as an append holds the events it just wrote.
+                held = {r.position: orjson.loads(r.current) for r in rows[::2]}
+                with process_pool(workers) as pool:
+                    refold(conn, touched, len(rows), replace_rows=True, held=held, pool=pool)
+                results.append({m.table.name: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {m.table.name}"))),
+                                                     key=repr)
+                                for m in READ_MODELS if m.refold})
+                transaction.rollback()
+        assert results[0] == results[1]
+        stored = tables(generated.url)  # what the appends wrote, untouched (both refolds were rolled back)
+        assert results[0] == {table: stored[table] for table in results[0]}
+        assert results[0]["measure_intervals"] and "fold_slice" in submitted
+    finally:
+        engine.dispose()
