@@ -87,7 +87,7 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
         for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])))
     if pool is None:
         for subject in subjects:
-            _compare(stored, tracks, replay_slice([subject], tracks, validated=validated))
+            _compare(stored, tracks, replay_slice([subject], tracks, validated=validated, as_text=False))
     else:
         _replay_parallel(subjects, stored, tracks, pool, validated)
     for table in stored:
@@ -103,19 +103,19 @@ SLICE_EVENTS = 2000
 
 @dataclass(frozen=True)
 class Outcome:
-    """What replaying one subject gave: its rows per read model (table name -> how many, and the rows in
-    column order as one JSON text), the position that opened it if it is a track, or the failure its
-    replay stopped at.
+    """What replaying one subject gave: its rows per read model (table name -> the rows, tuples in column
+    order, or how many and those rows as one JSON text), the position that opened it if it is a track,
+    or the failure its replay stopped at.
 
-    One text per table rather than the rows themselves: a worker's rows would otherwise be pickled
-    and unpickled value by value, and the stored rows are compared with it as text first
-    (:meth:`_Stored.compare`).
+    A worker sends one text per table rather than the rows themselves: they would otherwise be
+    pickled and unpickled value by value, and the stored rows are compared with the text first
+    (:meth:`_Stored.compare`). In one process the tuples are compared as they are.
     """
 
     kind: str
     slug: str
     position: int
-    rows: dict[str, tuple[int, bytes]]
+    rows: dict[str, Expected]
     opened: int | None = None
     failure: tuple[int | None, str, str | None] | None = None
 
@@ -125,7 +125,7 @@ class _Undecided(Exception):
 
 
 def replay_slice(subjects: Sequence[Subject], tracks: dict[str, int], partial: bool = False,
-                 validated: Validated | None = None) -> list[Outcome]:
+                 validated: Validated | None = None, as_text: bool = True) -> list[Outcome]:
     """Steps 1-4 for consecutive subjects, up to the first failure; what the stored rows must equal.
 
     Runs in-process or in a worker process (it touches no database). ``tracks``: the tracks
@@ -133,6 +133,7 @@ def replay_slice(subjects: Sequence[Subject], tracks: dict[str, int], partial: b
     missing from it (their slices are still in other workers); should a track's events ever ask
     about another track, the outcomes stop there and the caller replays the rest with the
     whole map. ``validated``: the events' validation done already (:func:`validate_texts`).
+    ``as_text``: each table's rows as JSON text, for a worker to send back (see :class:`Outcome`).
     """
     out: list[Outcome] = []
     for kind, slug, slim in subjects:
@@ -143,12 +144,11 @@ def replay_slice(subjects: Sequence[Subject], tracks: dict[str, int], partial: b
                                          for p, i, at, by, payload, same, other in slim]
         try:
             folded = _replay_subject(kind, slug, members, tracks, partial, validated)
-            rows = {}
+            rows: dict[str, Expected] = {}
             for m in READ_MODELS:
                 if kind in m.kinds:
-                    want = m.rows(folded)
-                    rows[m.table.name] = (len(want), orjson.dumps([tuple(map(r.__getitem__, m.columns))
-                                                                   for r in want]))
+                    want = [tuple(map(r.__getitem__, m.columns)) for r in m.rows(folded)]
+                    rows[m.table.name] = (len(want), orjson.dumps(want)) if as_text else want
         except _Undecided:
             break
         except IntegrityFailure as exc:
@@ -309,6 +309,8 @@ def _check_rules(members: list[Sequence[Any]], payloads: list[dict[str, Any]], t
             raise IntegrityFailure(at, f"event {payload['id']} is stored twice", "ledger_events")
 
 
+#: A subject's expected rows in one read model, as :class:`Outcome` holds them.
+Expected = list[tuple[Any, ...]] | tuple[int, bytes]
 #: Verdicts of :func:`validate_texts` by position: only problems (the message) and events it could not
 #: tell (None); a position absent is an event its model accepts.
 Validated = dict[int, "str | None"]
@@ -385,19 +387,26 @@ class _Stored:
         self._head: tuple[Owner, tuple[Any, ...]] | None = None
         self._done = False
 
-    def compare(self, owner: Owner, slug: str, expected: tuple[int, bytes]) -> None:
-        """``expected``: how many rows the replay gives for the subject, and those rows (tuples in the
-        table's column order) as JSON text."""
+    def compare(self, owner: Owner, slug: str, expected: Expected) -> None:
+        """``expected``: the rows the replay gives for the subject (tuples in the table's column order), or
+        how many and those rows as JSON text."""
         self._none_before(owner)
-        count, text = expected
+        if isinstance(expected, list):
+            want: list[tuple[Any, ...]] | None = expected
+            count, text = len(expected), None
+        else:
+            want = None
+            count, text = expected
         have: list[tuple[Any, ...]] = []
         # At most one row more than the replay gives: enough to tell, and memory stays bounded.
         while (head := self._peek()) is not None and head[0] == owner and len(have) <= count:
             have.append(head[1])
             self._head = None
-        if len(have) == count and _as_text(have) == text:
+        if text is not None and len(have) == count and _as_text(have) == text:
             return  # the same rows in the same order (the common case, decided without decoding)
-        want = [tuple(r) for r in orjson.loads(text)]
+        if want is None:
+            assert text is not None
+            want = [tuple(r) for r in orjson.loads(text)]
         if want != have and Counter(want) != Counter(have):
             raise IntegrityFailure(None, f"{self.model.table.name} for {slug!r} differ from a full replay: "
                                          f"{self._difference(Counter(want), Counter(have))}", self.model.table.name)
