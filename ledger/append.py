@@ -231,7 +231,7 @@ def append(
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
-            refold(conn, touched, position, replace_rows=head.position > 0, held=held)
+            refold(conn, touched, position, replace_rows=head.position > 0, held=held, pool=pool)
             _analyze(conn, rows)
         session.commit()
         return AppendResult(appended, duplicates, first, position if appended else None, digest, last_id)

@@ -12,8 +12,9 @@ the index and the folds all read the payload.
   goes through :func:`events.parse.parse_event`, whose messages are the contract: a bad line
   reads the same whichever way it came.
 - A large input is validated on worker processes (:mod:`ledger.workers`), a chunk each, and
-  the results come back in input order, so the outcome and its error messages do not depend
-  on how many workers ran. Only the calling process touches the database.
+  the results come back in input order (``InOrder``, as for the folds of a rebuild), so the
+  outcome and its error messages do not depend on how many workers ran. Only the calling
+  process touches the database.
 
     >>> line = b'{"type": "measure.revoked", "date": "2025-07-01", "measure": "x", "source": "s", "id": null}'
     >>> number, (payload, fresh) = parse_one(7, line, "ana")
@@ -39,8 +40,6 @@ if TYPE_CHECKING:
 
 #: Lines per chunk given to a worker: big enough that passing it costs little, small enough to keep memory flat.
 CHUNK = 2000
-#: Chunks kept in flight per worker, so a worker never waits for the next.
-AHEAD = 2
 
 Value = Any  # bytes (a raw line), a decoded JSON value, or the InputError met decoding it
 Parsed = tuple[int | None, tuple[dict[str, Any], bool] | list[InputError]]
@@ -161,19 +160,24 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
         return
     with process_pool(count) as pool:
         assert pool is not None
-        yield Intake(_in_order(pool, rest, author, author_fixed, count * AHEAD), pool)
+        yield Intake(_in_order(pool, rest, author, author_fixed), pool)
 
 
-def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str, author_fixed: bool,
-              in_flight: int) -> Iterator[Parsed]:
-    pending: deque[Any] = deque()
+def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str,
+              author_fixed: bool) -> Iterator[Parsed]:
+    """Each chunk validated by the pool (or here, when every worker is busy), handed on in input order."""
+    from projections.readmodel.writer import InOrder
+
+    ready: deque[list[tuple[int | None, Texts | list[InputError], bool]]] = deque()
+    calls: InOrder[None, list[tuple[int | None, Texts | list[InputError], bool]]] = InOrder(
+        pool, lambda _, results: ready.append(results))
     for chunk in chunks:
-        pending.append(pool.submit(_parse_chunk, chunk, author, author_fixed))
-        if len(pending) < in_flight:
-            continue
-        yield from _decoded(pending.popleft().result())
-    while pending:
-        yield from _decoded(pending.popleft().result())
+        calls.put(None, _parse_chunk, chunk, author, author_fixed)
+        while ready:
+            yield from _decoded(ready.popleft())
+    calls.drain()
+    while ready:
+        yield from _decoded(ready.popleft())
 
 
 def _decoded(results: list[tuple[int | None, Texts | list[InputError], bool]]) -> Iterator[Parsed]:

@@ -10,20 +10,23 @@ models is :mod:`ledger.verify`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
+from ledger.workers import process_pool, worker_count
 from projections.readmodel.queries import event_subject
-from projections.readmodel.registry import READ_MODELS
+from projections.readmodel.registry import READ_MODELS, Subject, introduction
 from projections.readmodel.tables import ledger_index
-from projections.readmodel.writer import finish, index_row, insert_rows
+from projections.readmodel.writer import finish, index_tuple, insert_indexed
 
 PAGE = 2000
+#: Below this many events a rebuild folds in-process: starting worker processes would cost more than they save.
+PARALLEL_EVENTS = 5000
 
 
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
@@ -32,10 +35,14 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
     One pass over the stored rows (the driver's tuples, decoded by orjson) writes the index:
     the payloads were validated when appended. Then each subject is folded once from its
     live events, read back per slice of subjects as plain JSON, and its rows inserted.
+    On a log of more than :data:`PARALLEL_EVENTS` events, worker processes (``LEDGER_WORKERS``)
+    fold the slices of subjects while this process reads and writes
+    (:func:`~projections.readmodel.writer.fold_slice`).
     """
     session = app.recorder.datastore.session_maker()
     try:
         conn = lock(session)
+        events = app.recorder.events_table_name
         tables = (ledger_index, *(m.table for m in READ_MODELS))
         for table in tables:
             conn.execute(delete(table))
@@ -46,51 +53,90 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
                    if not index.unique and conn.dialect.name == "sqlite"]
         for index in dropped:
             index.drop(conn)
-        corrected: set[str] = set()
-        touched: set[tuple[str, str]] = set()
-        rows: list[dict[str, Any]] = []
-        payloads: list[dict[str, Any]] = []
-        count = 0
-
-        def flush() -> None:
-            corrected.update(insert_rows(conn, rows, payloads))
-            if progress is not None:
-                progress(len(rows))
-            rows.clear()
-            payloads.clear()
-
-        # A second cursor reads the log while the first inserts: fetched a page at a time, so memory is a page.
         driver: Any = conn.connection.driver_connection
-        # On PostgreSQL a named (server-side) cursor, else psycopg would fetch the whole log at once.
-        reader = driver.cursor(name="ledger_rebuild") if conn.dialect.name == "postgresql" else driver.cursor()
-        try:
-            reader.execute(f"SELECT originator_version, state FROM {app.recorder.events_table_name} ORDER BY id")
-            while page := reader.fetchmany(PAGE):
-                for version, state in page:
-                    raw = orjson.loads(state)
-                    payload = raw["event"]
-                    field = EVENT_TYPES[payload["type"]].subject
-                    if payload["type"] in CORRECTION_TYPES:
-                        if rows:
-                            flush()  # its target must be indexed to know its subject
-                        subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
-                    else:
-                        subject = (field, payload[field])
-                    rows.append(index_row(version, raw["recorded_at"], payload, subject))
-                    payloads.append(payload)
-                    touched.add(subject)
-                    count += 1
-                if rows:
-                    flush()
-        finally:
-            reader.close()
+        corrected, touched, count = _index_log(conn, driver, events, progress)
         # The refold reads each subject's events through the index's subject key: build those first.
         for index in (i for i in dropped if i.table is ledger_index):
             index.create(conn)
-        finish(conn, corrected, touched, count, replace_rows=False)
+        # Workers fold while this process reads and inserts (ledger.workers; LEDGER_WORKERS=0 for none).
+        with process_pool(worker_count() if count > PARALLEL_EVENTS else 0) as pool:
+            finish(conn, corrected, touched, count, replace_rows=False, pool=pool)
         for index in (i for i in dropped if i.table is not ledger_index):
             index.create(conn)
         session.commit()
         return count
     finally:
         session.close()
+
+
+def _index_log(conn: Connection, driver: Any, events: str,
+               progress: Callable[[int], None] | None) -> tuple[set[str], set[Subject], int]:
+    """Write ``ledger_index`` and ``subjects`` from the log; (corrected event ids, touched subjects, count).
+
+    Flushed at each page's end, and before a correction, whose target must be indexed to know its
+    subject. This pass stays in one process: sending pages to workers and their index rows back
+    cost this process more than decoding them (measured: 0.73 → 1.1 CPU-s per 100,000 events).
+    """
+    corrected: set[str] = set()
+    touched: set[Subject] = set()
+    rows: list[tuple[Any, ...]] = []
+    introduced: dict[Subject, int] = {}
+    count = 0
+
+    def flush() -> None:
+        corrected.update(insert_indexed(conn, rows, introduced))
+        if progress is not None:
+            progress(len(rows))
+        rows.clear()
+        introduced.clear()
+
+    # A second cursor reads the log while the first inserts: fetched a page at a time, so memory is a page.
+    # On PostgreSQL a named (server-side) cursor, else psycopg would fetch the whole log at once.
+    reader = driver.cursor(name="ledger_rebuild") if conn.dialect.name == "postgresql" else driver.cursor()
+    try:
+        reader.execute(f"SELECT originator_version, state FROM {events} ORDER BY id")
+        while page := reader.fetchmany(PAGE):
+            for row, correction, intro in index_page(page):
+                if correction is not None:
+                    if rows:
+                        flush()  # its target must be indexed to know its subject
+                    position, recorded_at, payload = correction
+                    subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
+                    row = index_tuple(position, recorded_at, payload, subject)
+                assert row is not None
+                if intro is not None:
+                    introduced.setdefault(intro, row[0])
+                rows.append(row)
+                touched.add((row[3], row[4]))
+                count += 1
+            if rows:
+                flush()
+    finally:
+        reader.close()
+    return corrected, touched, count
+
+
+#: A stored event as :func:`index_page` gives it back: its index row and what it introduces, or, for a
+#: correction, ``(position, record time, payload)`` for the caller to file under its target's subject.
+Indexed = tuple["tuple[Any, ...] | None", "tuple[int, str, dict[str, Any]] | None", "Subject | None"]
+
+
+def index_page(page: Sequence[tuple[int, Any]]) -> list[Indexed]:
+    """Decode a page of ``(version, state)`` rows of the log into their index rows (no database needed).
+
+    The rules are the writer's (:func:`index_tuple`) and the registry's (:func:`introduction`);
+    only a correction's subject is left to the caller, which looks its target up in the index
+    written so far.
+    """
+    out: list[Indexed] = []
+    for version, state in page:
+        raw = orjson.loads(state)
+        payload = raw["event"]
+        kind = payload["type"]
+        field = EVENT_TYPES[kind].subject
+        if kind in CORRECTION_TYPES:
+            out.append((None, (version, raw["recorded_at"], payload), None))
+            continue
+        subject = (field, payload[field])
+        out.append((index_tuple(version, raw["recorded_at"], payload, subject), None, introduction(payload, subject)))
+    return out

@@ -36,6 +36,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -46,13 +47,17 @@ from sqlalchemy import Connection, Engine
 from events.errors import BadInput, InputError
 from ledger.chain import GENESIS, link
 from ledger.errors import IntegrityFailure
-from ledger.replay import UNREADABLE, check_replay
+from ledger.replay import UNREADABLE, Validated, check_replay, validate_texts
 from ledger.schema import APPEND_ONLY, RESTORE_HINT, append_only_problems
 from ledger.store import LEDGER_STREAM
+from ledger.workers import process_pool, worker_count
 from projections.readmodel.registry import dumps
 from projections.readmodel.tables import META_KEYS, SCHEMA_VERSION
+from projections.readmodel.writer import InOrder
 
 PAGE = 2000
+#: Below this many events the replay runs in this process: starting workers would cost more than they save.
+PARALLEL_EVENTS = 5000
 #: The tables checked here, beside the log; every other table is a read model of the registry,
 #: checked by the replay (tests/integration/test_tamper_tables.py holds the two lists to the schema).
 CHECKED_WITH_THE_LOG = ("ledger_chain", "ledger_index", "ledger_meta")
@@ -72,13 +77,18 @@ def verify(app: Any, digest: str | None = None, progress: Callable[[int], None] 
         unguarded = append_only_problems(conn)
         try:
             db = _Reader(conn, cursors)
-            count, head, seen = _check_log(db, app.recorder.events_table_name, wanted, progress)
+            events = app.recorder.events_table_name
+            # Workers (LEDGER_WORKERS) validate the stored events while this process walks the chain, then
+            # replay slices of subjects while it streams and compares. Only worth starting for a big log.
+            pool = cursors.enter_context(process_pool(worker_count() if _size(db, events) > PARALLEL_EVENTS else 0))
+            validation = _Validation(pool) if pool is not None else None
+            count, head, seen = _check_log(db, events, wanted, progress, validation)
             if wanted is not None and wanted.events is not None and wanted.events > count:
                 raise IntegrityFailure(count + 1, f"digest {wanted.hex} was taken at {wanted.events} events but the "
                                                   f"log has {count}: events were deleted from the end")
             _check_meta(db, count)
             _check_ids(db)
-            check_replay(db.rows, db.bytewise())
+            check_replay(db.rows, db.bytewise(), pool, validation.verdicts() if validation is not None else None)
             if wanted is not None and not seen:
                 raise IntegrityFailure(None, f"the log does not extend digest {wanted.hex}: the history it covered "
                                              "was rewritten (or the digest is from another ledger)")
@@ -157,13 +167,57 @@ class _Reader:
         return ' COLLATE "C"' if self.postgres else ""
 
 
+def _size(db: _Reader, events: str) -> int:
+    """Roughly how many events the log holds (its largest row id): whether workers are worth starting."""
+    return int(next(db.rows(f"SELECT coalesce(max(id), 0) FROM {events}"))[0])
+
+
+class _Validation:
+    """The replay's validation of each stored event by its model, done by workers during step 1.
+
+    Step 1 hands over each ``ledger_index`` row's type and payload once it has checked them against
+    the stored event; pages of them go to the pool (:func:`ledger.replay.validate_texts`; a page met
+    while every worker is busy is validated here). The replay (step 4) then reports each problem
+    where it reaches the event, with the same message. Memory: a few pages in flight, and the
+    problems found, up to :data:`KEPT` (past that the replay validates every event itself).
+    """
+
+    KEPT = 1000
+
+    def __init__(self, pool: Executor):
+        self.calls: InOrder[None, Validated] = InOrder(pool, self._found)
+        self.page: list[tuple[int, Any, str]] = []
+        self.found: Validated | None = {}
+
+    def add(self, position: int, event_type: Any, text: str) -> None:
+        self.page.append((position, event_type, text))
+        if len(self.page) >= PAGE:
+            self.calls.put(None, validate_texts, self.page)
+            self.page = []
+
+    def verdicts(self) -> Validated | None:
+        """Every verdict, once all are in; None if the replay must validate (too many problems to keep)."""
+        if self.page:
+            self.calls.put(None, validate_texts, self.page)
+            self.page = []
+        self.calls.drain()
+        return self.found
+
+    def _found(self, _: None, verdicts: Validated) -> None:
+        if self.found is not None:
+            self.found.update(verdicts)
+            if len(self.found) > self.KEPT:
+                self.found = None
+
+
 def _check_log(
-    db: _Reader, events: str, wanted: Digest | None, progress: Callable[[int], None] | None
+    db: _Reader, events: str, wanted: Digest | None, progress: Callable[[int], None] | None,
+    validation: _Validation | None = None,
 ) -> tuple[int, str, bool]:
     """Step 1: sequence, chain, record time and index against the stored events; (count, head, wanted seen).
 
     A wanted digest with its event count must be the link at exactly that position; without one,
-    any link will do.
+    any link will do. ``validation``: where each checked index payload goes to be validated.
     """
     pages = db.pages(f"SELECT originator_id, originator_version, topic, state FROM {events} ORDER BY id")
     chain = db.rows("SELECT position, digest FROM ledger_chain ORDER BY position")
@@ -199,7 +253,10 @@ def _check_log(
                 recorded_at = stored["recorded_at"]
                 if recorded_at != last_text:  # one append shares one record time: parse and compare it once
                     last_time, last_text = _check_record_time(position, recorded_at, last_time), recorded_at
-                _check_index_row(position, next(index, None), stored)
+                row = next(index, None)
+                _check_index_row(position, row, stored)
+                if validation is not None:
+                    validation.add(position, row[2], row[7])  # type: ignore[index]  # None fails the check above
             if progress is not None:
                 progress(len(page))
     except UNREADABLE as exc:

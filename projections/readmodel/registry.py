@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import orjson
 from sqlalchemy import Table
 
 from events.correction import CorrectionEvent
@@ -41,6 +40,7 @@ from events.registry import EVENT_TYPES
 from events.summit import SummitScheduled
 from events.talks import ProposalSubmitted, TalksOpened
 from projections.measures import Interval, measure_timeline_plain
+from projections.readmodel.payload import canonical_text as dumps  # the one canonical text (re-exported)
 from projections.readmodel.tables import (
     OPEN_END,
     measure_intervals,
@@ -67,11 +67,6 @@ OPENED_TYPE = next(t for t, c in EVENT_TYPES.items() if c is TalksOpened)
 SUMMIT_SCHEDULED_TYPE = next(t for t, c in EVENT_TYPES.items() if c is SummitScheduled)
 #: Subjects introduced inside another's events: a proposal belongs to its track.
 WITHIN = {"proposal": ProposalSubmitted.subject}
-
-
-def dumps(obj: Any) -> str:
-    """Canonical JSON text (sorted keys, compact): equal content gives equal strings."""
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
 
 
 #: One live event of a subject: its position and its interchange JSON, corrections applied.
@@ -254,8 +249,9 @@ class ReadModel:
     owner: Callable[[Sequence[Any]], Subject]
     refold: bool = True
 
-    @property
+    @cached_property
     def columns(self) -> tuple[str, ...]:
+        # Asked per subject by the refold and verify: SQLAlchemy's column collection is slow to walk.
         return tuple(c.name for c in self.table.columns)
 
     @property

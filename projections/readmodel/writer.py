@@ -14,9 +14,11 @@ what they return (``ledger verify`` replays the same rules and compares).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from operator import itemgetter
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
@@ -25,7 +27,7 @@ from events.codes import Subject
 from events.registry import CORRECTION_TYPES
 from projections.readmodel.payload import index_text
 from projections.readmodel.queries import base_target, in_chunks, record_from_row
-from projections.readmodel.registry import READ_MODELS, Folded, Live, dumps, introductions, subject_row
+from projections.readmodel.registry import READ_MODELS, Folded, Live, ReadModel, dumps, introductions, subject_row
 from projections.readmodel.tables import ledger_index, ledger_meta, subjects
 from projections.recorded import effective_events
 
@@ -65,31 +67,46 @@ def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Se
         cursor.close()
 
 
-def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
-    """The index row of a stored event, from its interchange payload (no model needed)."""
+#: ``ledger_index``'s columns, in the order :func:`index_tuple` gives them.
+INDEX_COLUMNS = ("position", "event_id", "type", "subject_kind", "subject", "target", "date", "recorded_at",
+                 "recorded_by", "payload", "current")
+
+
+def index_tuple(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> tuple[Any, ...]:
+    """The index row of a stored event, from its interchange payload (no model needed), in
+    :data:`INDEX_COLUMNS` order: what the driver inserts, without a dict per event on the way."""
     text = index_text(payload)
     target = payload.get("target") if payload["type"] in CORRECTION_TYPES else None
-    return {
-        "position": position,
-        "event_id": payload["id"],
-        "type": payload["type"],
-        "subject_kind": subject[0],
-        "subject": subject[1],
-        "target": target,
-        "date": payload["date"],
-        "recorded_at": recorded_at,
-        "recorded_by": payload.get("recorded_by", ""),
-        "payload": text,
-        "current": None if target is not None else text,
-    }
+    return (position, payload["id"], payload["type"], subject[0], subject[1], target, payload["date"], recorded_at,
+            payload.get("recorded_by", ""), text, None if target is not None else text)
+
+
+def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
+    """:func:`index_tuple` by column name."""
+    return dict(zip(INDEX_COLUMNS, index_tuple(position, recorded_at, payload, subject), strict=True))
 
 
 def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
                 introduced: set[Subject] | None = None) -> set[str]:
     """Insert index rows and register what they introduce; return the base events corrections are about."""
-    bulk_insert(conn, ledger_index, rows)
-    register_subjects(conn, rows, payloads, introduced)
-    return {base_target(conn, row["target"]) for row in rows if row["target"] is not None}
+    return insert_index(conn, [tuple(row[c] for c in INDEX_COLUMNS) for row in rows], payloads, introduced)
+
+
+def insert_index(conn: Connection, rows: Sequence[tuple[Any, ...]], payloads: Sequence[Mapping[str, Any]],
+                 introduced: set[Subject] | None = None) -> set[str]:
+    """:func:`insert_rows` for rows as :func:`index_tuple` gives them."""
+    return insert_indexed(conn, rows, introductions(
+        (row[0], payload, (row[3], row[4])) for row, payload in zip(rows, payloads, strict=True)), introduced)
+
+
+def insert_indexed(conn: Connection, rows: Sequence[tuple[Any, ...]], new: Mapping[Subject, int],
+                   introduced: set[Subject] | None = None) -> set[str]:
+    """Insert index rows and register the subjects they introduce (``new``: :func:`introductions` of their
+    events, worked out by the caller; ``introduced`` as for :func:`register_subjects`); return the base
+    events corrections are about."""
+    insert_tuples(conn, ledger_index.name, INDEX_COLUMNS, rows)
+    _register(conn, new, introduced)
+    return {base_target(conn, row[5]) for row in rows if row[5] is not None}
 
 
 def recompute_current(conn: Connection, base_ids: set[str]) -> None:
@@ -123,8 +140,11 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
     is everything the table holds (the caller began from an empty one): it is asked instead of
     the table, and the new subjects are added to it.
     """
-    new = introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
-                        for row, payload in zip(rows, payloads, strict=True))
+    _register(conn, introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
+                                  for row, payload in zip(rows, payloads, strict=True)), introduced)
+
+
+def _register(conn: Connection, new: Mapping[Subject, int], introduced: set[Subject] | None = None) -> None:
     if introduced is not None:
         fresh = {s: p for s, p in new.items() if s not in introduced}
         introduced.update(fresh)
@@ -162,8 +182,16 @@ def _marks(conn: Connection, n: int) -> str:
 
 
 REFOLD_SLICE = 500
+#: A refold of more subjects than this goes to the worker pool when one is given; below it, shipping the
+#: events to another process and the rows back costs more than the fold (an ordinary append's refold).
+PARALLEL_MIN = 2 * REFOLD_SLICE
 #: An event being appended: its position, record time, interchange JSON and subject.
 Pending = tuple[int, dt.datetime, Mapping[str, Any], Subject]
+#: A subject's live event as the refold ships it: its position and its interchange JSON, either still the
+#: text read from ``ledger_index.current`` (decoded where it is folded, once) or already a mapping (held).
+LiveText = tuple[int, "str | Mapping[str, Any]"]
+#: What a slice of subjects gives the read models: per table name, its rows as tuples in column order.
+SliceRows = dict[str, list[tuple[Any, ...]]]
 
 
 def live_events(conn: Connection, kind: str, slugs: Sequence[str],
@@ -175,15 +203,25 @@ def live_events(conn: Connection, kind: str, slugs: Sequence[str],
     known to read as recorded (no correction touched them); they are taken as they are,
     and only the others are read back.
     """
+    return {slug: _decoded(events) for slug, events in live_texts(conn, kind, slugs, held).items()}
+
+
+def live_texts(conn: Connection, kind: str, slugs: Sequence[str],
+               held: Mapping[int, Mapping[str, Any]] | None = None) -> dict[str, list[LiveText]]:
+    """As :func:`live_events`, but each event read back is left as its stored text.
+
+    A parallel refold ships these to a worker, which decodes them: text pickles as one copy of
+    bytes, where a decoded event would be pickled field by field and decoded twice.
+    """
     mark = placeholder(conn)
-    out: dict[str, list[Live]] = {}
+    out: dict[str, list[LiveText]] = {}
     for part in in_chunks(slugs):
         where = f"subject_kind = {mark} AND subject IN ({_marks(conn, len(part))})"
         if not held:
             sql = (f"SELECT subject, position, current FROM ledger_index WHERE {where} AND current IS NOT NULL "
                    "ORDER BY subject, position")
             for slug, position, current in fetch(conn, sql, [kind, *part]):
-                out.setdefault(slug, []).append((position, orjson.loads(current)))
+                out.setdefault(slug, []).append((position, current))
             continue
         # Positions from the subject index alone; the table only for events not held.
         found = fetch(conn, f"SELECT subject, position FROM ledger_index WHERE {where} ORDER BY subject, position",
@@ -194,31 +232,54 @@ def live_events(conn: Connection, kind: str, slugs: Sequence[str],
                    "AND current IS NOT NULL")
             texts.update(fetch(conn, sql, some))
         for slug, position in found:
-            payload = held.get(position)
-            if payload is None:
-                text = texts.get(position)
-                if text is None:
+            event: str | Mapping[str, Any] | None = held.get(position)
+            if event is None:
+                event = texts.get(position)
+                if event is None:
                     continue  # retracted, or a correction: not live
-                payload = orjson.loads(text)
-            out.setdefault(slug, []).append((position, payload))
+            out.setdefault(slug, []).append((position, event))
     return out
 
 
-def _refresh(conn: Connection, kind: str, groups: dict[str, list[Live]], slugs: Sequence[str],
-             replace_rows: bool) -> None:
+def _decoded(events: Sequence[LiveText]) -> list[Live]:
+    return [(p, orjson.loads(e) if isinstance(e, str) else e) for p, e in events]
+
+
+def _refolded(kind: str) -> list[ReadModel]:
+    """The read models whose rows are replaced when a subject of ``kind`` is refolded."""
+    return [m for m in READ_MODELS if m.refold and kind in m.kinds]
+
+
+def fold_slice(kind: str, groups: Sequence[tuple[str, Sequence[LiveText]]]) -> SliceRows:
+    """Fold each subject of a slice and return every refolded read model's rows as tuples.
+
+    The one fold of a refold, in-process or in a worker process (it is picklable and touches no
+    database): decode each event once, apply the registry's rules, and lay each row out in its
+    table's column order, ready for :func:`insert_tuples`.
+    """
+    models = _refolded(kind)
+    out: SliceRows = {m.table.name: [] for m in models}
+    # itemgetter lays a row out in C; every refolded table has several columns, so it gives a tuple.
+    rules = [(m.rows, itemgetter(*m.columns), out[m.table.name]) for m in models]
+    for slug, events in groups:
+        folded = Folded(kind, slug, _decoded(events))  # one per subject: its models share the timeline
+        for rule, pick, rows in rules:
+            rows.extend(map(pick, rule(folded)))
+    return out
+
+
+def _slice_groups(texts: Mapping[str, list[LiveText]], slugs: Sequence[str]) -> list[tuple[str, list[LiveText]]]:
+    return [(slug, texts.get(slug, [])) for slug in slugs]
+
+
+def _store_slice(conn: Connection, kind: str, slugs: Sequence[str], rows: SliceRows, replace_rows: bool) -> None:
     """Replace the rows of these subjects in every read model refolded from ``kind``'s events."""
-    models = [m for m in READ_MODELS if m.refold and kind in m.kinds]
-    rows: dict[str, list[dict[str, Any]]] = {m.table.name: [] for m in models}
-    for slug in slugs:
-        folded = Folded(kind, slug, groups.get(slug, []))
-        for model in models:
-            rows[model.table.name].extend(model.rows(folded))
-    for model in models:
+    for model in _refolded(kind):
         if replace_rows:
             column = model.owner_column
             for part in in_chunks(slugs):
                 execute(conn, f"DELETE FROM {model.table.name} WHERE {column} IN ({_marks(conn, len(part))})", part)
-        bulk_insert(conn, model.table, rows[model.table.name])
+        insert_tuples(conn, model.table.name, model.columns, rows[model.table.name])
 
 
 def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> None:
@@ -234,24 +295,25 @@ def index_batch(conn: Connection, batch: Sequence[Pending], introduced: set[Subj
     base events that corrections in the batch are about."""
     # One append stamps all its events with one record time: format each distinct time once.
     stamps = {at: at.astimezone(dt.UTC).isoformat(timespec="microseconds") for at in {at for _, at, _, _ in batch}}
-    rows = [index_row(position, stamps[at], payload, subject) for position, at, payload, subject in batch]
-    return insert_rows(conn, rows, [payload for _, _, payload, _ in batch], introduced)
+    rows = [index_tuple(position, stamps[at], payload, subject) for position, at, payload, subject in batch]
+    return insert_index(conn, rows, [payload for _, _, payload, _ in batch], introduced)
 
 
 def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int,
-           replace_rows: bool = True) -> None:
+           replace_rows: bool = True, pool: Executor | None = None) -> None:
     """Apply corrections to their targets, refold the touched subjects, note the position reached."""
     recompute_current(conn, corrected)
-    refold(conn, touched, position, replace_rows)
+    refold(conn, touched, position, replace_rows, pool=pool)
 
 
 def refold(conn: Connection, touched: Iterable[Subject], position: int, replace_rows: bool = True,
-           held: Mapping[int, Mapping[str, Any]] | None = None) -> None:
+           held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None) -> None:
     """Refold the touched subjects and note the position the read models now reflect.
 
     ``held`` must hold only events that no correction has changed since they were written.
+    ``pool``: worker processes for the folds of a large refold (:func:`refresh_subjects`).
     """
-    refresh_subjects(conn, touched, replace_rows, held)
+    refresh_subjects(conn, touched, replace_rows, held, pool=pool)
     set_meta(conn, "position", str(position))
 
 
@@ -267,21 +329,88 @@ def index_and_correct(conn: Connection, batch: Sequence[Pending], introduced: se
 
 
 def refresh_subjects(conn: Connection, touched: Iterable[Subject], replace_rows: bool = True,
-                     held: Mapping[int, Mapping[str, Any]] | None = None) -> None:
+                     held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None) -> None:
     """Refold every touched subject from its own live events (batched per kind).
 
     ``replace_rows`` False: the read models hold no rows for these subjects yet (a rebuild
-    emptied them), so there is nothing to delete first.
+    emptied them), so there is nothing to delete first. ``pool``: when given and the refold is
+    large (more than :data:`PARALLEL_MIN` subjects of a kind), slices are folded by its worker
+    processes while this process reads the next slices and inserts the rows of the finished ones;
+    the rows, and the order they are inserted in, are the same as without it.
     """
     by_kind: dict[str, list[str]] = {}
     for kind, slug in sorted(set(touched)):
         by_kind.setdefault(kind, []).append(slug)
     for kind, slugs in by_kind.items():
-        if not any(m.refold and kind in m.kinds for m in READ_MODELS):
+        if not _refolded(kind):
             continue
         # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
-        for part in in_chunks(slugs, REFOLD_SLICE):
-            _refresh(conn, kind, live_events(conn, kind, part, held), part, replace_rows)
+        parts = in_chunks(slugs, REFOLD_SLICE)
+        if pool is not None and len(slugs) > PARALLEL_MIN:
+            _refold_parallel(conn, kind, parts, held, replace_rows, pool)
+            continue
+        for part in parts:
+            texts = live_texts(conn, kind, part, held)
+            _store_slice(conn, kind, part, fold_slice(kind, _slice_groups(texts, part)), replace_rows)
+
+
+def _refold_parallel(conn: Connection, kind: str, parts: Iterable[list[str]],
+                     held: Mapping[int, Mapping[str, Any]] | None, replace_rows: bool, pool: Executor) -> None:
+    """Fold slices in the pool while this process reads the next ones and inserts the finished ones, in order."""
+    calls: InOrder[list[str], SliceRows] = InOrder(
+        pool, lambda part, rows: _store_slice(conn, kind, part, rows, replace_rows))
+    for part in parts:
+        calls.put(part, fold_slice, kind, _slice_groups(live_texts(conn, kind, part, held), part))
+    calls.drain()
+
+
+K = TypeVar("K")
+R = TypeVar("R")
+
+
+class InOrder(Generic[K, R]):
+    """Calls of picklable functions run by a worker pool, their results handed on in the order put.
+
+    The caller keeps everything else (the database, the comparisons): ``done(key, result)`` runs
+    in the calling process, for each call in turn. A call put while every worker already has
+    :attr:`queued` calls waiting runs here instead, so this process computes too rather than
+    sitting idle while the workers catch up. Memory: at most ``queued`` calls in the pool and
+    :attr:`HELD` finished ones waiting for an earlier one.
+    """
+
+    HELD = 8
+
+    def __init__(self, pool: Executor, done: Callable[[K, R], None]):
+        self.pool = pool
+        self.done = done
+        # Two per worker keeps each busy between two puts; the executor's size is not public.
+        self.queued = 2 * max(1, int(getattr(pool, "_max_workers", 1)))
+        self.pending: deque[tuple[K, Future[R] | R]] = deque()
+        self.running = 0
+
+    def put(self, key: K, fn: Callable[..., R], *args: Any) -> None:
+        self._settle(0, wait=False)
+        if self.running < self.queued:
+            self.pending.append((key, self.pool.submit(fn, *args)))
+            self.running += 1
+        else:
+            self.pending.append((key, fn(*args)))
+        self._settle(self.queued + self.HELD, wait=True)
+
+    def drain(self) -> None:
+        """Wait for every call and hand its result on."""
+        self._settle(0, wait=True)
+
+    def _settle(self, keep: int, wait: bool) -> None:
+        while len(self.pending) > keep:
+            key, result = self.pending[0]
+            if isinstance(result, Future):
+                if not wait and not result.done():
+                    return
+                self.running -= 1
+                result = result.result()
+            self.pending.popleft()
+            self.done(key, result)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
