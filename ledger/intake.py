@@ -165,12 +165,12 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
 
 def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str,
               author_fixed: bool) -> Iterator[Parsed]:
-    """Each chunk validated by the pool (or here, when every worker is busy), handed on in input order."""
+    """Each chunk validated by the pool, handed on in input order; this process waits rather than validate."""
     from projections.readmodel.writer import InOrder
 
     ready: deque[list[tuple[int | None, Texts | list[InputError], bool]]] = deque()
     calls: InOrder[None, list[tuple[int | None, Texts | list[InputError], bool]]] = InOrder(
-        pool, lambda _, results: ready.append(results))
+        pool, lambda _, results: ready.append(results), share=False)
     for chunk in chunks:
         calls.put(None, _parse_chunk, chunk, author, author_fixed)
         while ready:

@@ -380,9 +380,12 @@ class InOrder(Generic[K, R]):
 
     HELD = 8
 
-    def __init__(self, pool: Executor, done: Callable[[K, R], None]):
+    def __init__(self, pool: Executor, done: Callable[[K, R], None], share: bool = True):
         self.pool = pool
         self.done = done
+        # share=False: a call put while the workers are full waits for the oldest instead, for a caller with
+        # better things to do meanwhile (an import's writer, whose inserts are the bottleneck).
+        self.share = share
         # Two per worker keeps each busy between two puts; the executor's size is not public.
         self.queued = 2 * max(1, int(getattr(pool, "_max_workers", 1)))
         self.pending: deque[tuple[K, Future[R] | R]] = deque()
@@ -390,6 +393,8 @@ class InOrder(Generic[K, R]):
 
     def put(self, key: K, fn: Callable[..., R], *args: Any) -> None:
         self._settle(0, wait=False)
+        while not self.share and self.running >= self.queued:
+            self._settle(len(self.pending) - 1, wait=True)
         if self.running < self.queued:
             self.pending.append((key, self.pool.submit(fn, *args)))
             self.running += 1
