@@ -103,7 +103,9 @@ def test_rebuild_with_workers_writes_exactly_what_one_process_writes(generated: 
     assert not submitted, "LEDGER_WORKERS=0 must not start workers"
     alone = tables(generated.url)
     assert run(generated, 2, "rebuild")[0] == 0
-    assert submitted.count("fold_slice") > 10, submitted  # many slices, so the order of results is exercised
+    # Several slices went to the workers, so the order of results is exercised. How many depends on timing (a
+    # slice met while the workers are full is folded in this process), so only "several" is asserted.
+    assert submitted.count("fold_slice") >= 2, submitted
     with_workers = tables(generated.url)
     assert set(with_workers) == set(alone)
     for table in alone:
