@@ -1,4 +1,4 @@
-"""Worker processes for bulk work: an import's validation, the folds of a rebuild or a large append.
+"""Worker processes for bulk work: an import's validation, the folds of an import, a rebuild, a restore, ``verify``.
 
 Python runs one thread of pure-Python work at a time, and a bulk job is mostly that (pydantic
 validation, folding timelines), so the second core is reached with processes. They only
