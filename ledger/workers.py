@@ -58,9 +58,30 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    linux = sys.platform.startswith("linux")
+    context = multiprocessing.get_context("fork" if linux else None)
+    from functools import partial
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=partial(_die_with_parent, os.getpid()) if linux else None)
     try:
+        pool.submit(int).result()  # fork now, before the caller opens its transaction, not at its first call
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: a worker is killed when the process that forked it dies, even by SIGKILL.
+
+    A forked worker holds copies of its parent's file descriptors, database connections
+    included: an orphan would keep a killed import's PostgreSQL transaction, and the ledger's
+    write lock with it, open for as long as it lived (``tests/integration/test_crash.py``).
+    """
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above: nobody would send the signal
+        os._exit(1)

@@ -8,10 +8,12 @@ then kills it with no chance to clean up, and checks what is left.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -53,18 +55,47 @@ def written_bytes(url: str) -> int:
         engine.dispose()
 
 
+def children_of(pid: int) -> set[int]:
+    """The live children of ``pid`` (Linux's /proc), e.g. an import's worker processes."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with suppress(OSError):
+            found.update(int(p) for p in (task / "children").read_text().split())
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def kill_while_writing(url: str, path: Path) -> tuple[int, int]:
-    """Start the import, SIGKILL it once it has written GROWTH bytes; (its return code, bytes it wrote)."""
+    """Start the import, SIGKILL it once it has written GROWTH bytes; (its return code, bytes it wrote).
+
+    Its worker processes must die with it: each holds a copy of its database connection, and an orphan
+    would keep its transaction, and the ledger's write lock, open.
+    """
     start = written_bytes(url)
     proc = subprocess.Popen([str(LEDGER_BIN), "--db", url, "append", "--file", str(path)], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "LEDGER_WORKERS": "2"})
     try:
         grown = 0
         while proc.poll() is None and grown < GROWTH:
             time.sleep(0.01)
             grown = written_bytes(url) - start
+        workers = children_of(proc.pid)
         proc.send_signal(signal.SIGKILL)
-        return proc.wait(timeout=60), grown
+        code = proc.wait(timeout=60)
+        assert workers, "the import started no worker processes: the orphan check below would prove nothing"
+        deadline = time.monotonic() + 10
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(w) for w in workers), "a worker outlived the killed import"
+        return code, grown
     finally:
         if proc.poll() is None:
             proc.kill()
