@@ -131,3 +131,12 @@ def test_every_event_type_has_a_typed_subcommand(cli: Cli) -> None:
         run = cli("append", type_name, "--help")
         assert run.exit_code == 0, (type_name, run.stderr)
         assert "--source" in run.stdout and "--date" in run.stdout
+
+
+def test_a_bad_worker_count_is_refused_in_one_line_naming_the_variable(cli: Cli) -> None:
+    line = '{"type": "talks.opened", "date": "2025-01-02", "track": "t", "parties": ["US", "JP"], "source": "s"}\n'
+    run = cli("append", "--file", "-", input=line, env={"LEDGER_WORKERS": "two"})
+    assert run.exit_code == 2
+    assert "LEDGER_WORKERS: expected a whole number of worker processes (0 for none), got 'two'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert cli("append", "--file", "-", input=line, env={"LEDGER_WORKERS": "0"}).exit_code == 0
