@@ -17,7 +17,7 @@ order and record time agree: ``--known-at`` cuts the log at a prefix.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +32,7 @@ from events.errors import BadInput, InputError
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
+from ledger.intake import chunks
 from ledger.store import LEDGER_STREAM, LedgerApplication, encode_state, format_time, topic_of
 from projections.readmodel.payload import Payload
 from projections.readmodel.registry import READ_MODELS
@@ -114,17 +115,6 @@ def record_time(conn: Connection, head: Head) -> dt.datetime:
     return now  # type: ignore[no-any-return]
 
 
-def _chunks(items: Iterable[tuple[int | None, Any]], size: int) -> Iterator[list[tuple[int | None, Any]]]:
-    chunk: list[tuple[int | None, Any]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _payload(event: Envelope | dict[str, Any], today: dt.date) -> dict[str, Any]:
     """The event's interchange JSON (as validated, or dumped here once): what is checked, stored, chained
     and indexed.
@@ -180,7 +170,7 @@ def append(
         held_ids: dict[str, int] = {}
         stopped_after: int | None = None
         lines = iter(items)
-        for chunk in _chunks(lines, CHUNK):
+        for chunk in chunks(lines, CHUNK):
             batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]] = []
             completed = [(line, item if isinstance(item, list) else (_payload(item[0], now.date()), item[1]))
                          for line, item in chunk]

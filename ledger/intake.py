@@ -30,7 +30,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from uuid import uuid4
 
 from events.errors import BadInput, InputError
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 #: Lines per chunk given to a worker: big enough that passing it costs little, small enough to keep memory flat.
 CHUNK = 2000
 
+T = TypeVar("T")
 Value = Any  # bytes (a raw line), a decoded JSON value, or the InputError met decoding it
 Parsed = tuple[int | None, tuple[dict[str, Any], bool] | list[InputError]]
 
@@ -116,11 +117,12 @@ def _parse_chunk(chunk: list[tuple[int | None, Value]], author: str,
     return out
 
 
-def _chunks(lines: Iterable[tuple[int | None, Value]]) -> Iterator[list[tuple[int | None, Value]]]:
-    chunk: list[tuple[int | None, Value]] = []
-    for item in lines:
+def chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    chunk: list[T] = []
+    for item in items:
         chunk.append(item)
-        if len(chunk) >= CHUNK:
+        if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
@@ -147,14 +149,14 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
     from ledger.workers import process_pool, worker_count
 
     count = worker_count() if workers is None else workers  # a bad LEDGER_WORKERS is refused whatever the size
-    chunks = _chunks(lines)
-    head = [chunk for chunk in (next(chunks, None), next(chunks, None)) if chunk is not None]
+    pending = chunks(lines)
+    head = [chunk for chunk in (next(pending, None), next(pending, None)) if chunk is not None]
     if len(head) < 2:
         yield Intake((parse_one(line, value, author, author_fixed) for chunk in head for line, value in chunk), None)
         return
     from itertools import chain
 
-    rest = chain(head, chunks)
+    rest = chain(head, pending)
     if count <= 0:
         yield Intake((parse_one(line, value, author, author_fixed) for chunk in rest for line, value in chunk), None)
         return
@@ -163,7 +165,7 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
         yield Intake(_in_order(pool, rest, author, author_fixed), pool)
 
 
-def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], author: str,
+def _in_order(pool: Any, parts: Iterator[list[tuple[int | None, Value]]], author: str,
               author_fixed: bool) -> Iterator[Parsed]:
     """Each chunk validated by the pool, handed on in input order; this process waits rather than validate."""
     from projections.readmodel.writer import InOrder
@@ -171,7 +173,7 @@ def _in_order(pool: Any, chunks: Iterator[list[tuple[int | None, Value]]], autho
     ready: deque[list[tuple[int | None, Texts | list[InputError], bool]]] = deque()
     calls: InOrder[None, list[tuple[int | None, Texts | list[InputError], bool]]] = InOrder(
         pool, lambda _, results: ready.append(results), share=False)
-    for chunk in chunks:
+    for chunk in parts:
         calls.put(None, _parse_chunk, chunk, author, author_fixed)
         while ready:
             yield from _decoded(ready.popleft())
