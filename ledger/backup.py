@@ -366,11 +366,10 @@ class _Writer:
         self.page.clear()
 
     def finish(self) -> None:
-        from ledger.maintenance import PARALLEL_EVENTS
-        from ledger.workers import process_pool, worker_count
+        from ledger.workers import process_pool, workers_for
         from projections.readmodel.writer import finish
 
         self.flush()
         # As a rebuild: the folds of a large restore on worker processes (this process keeps the transaction).
-        with process_pool(worker_count() if self.count > PARALLEL_EVENTS else 0) as pool:
+        with process_pool(workers_for(self.count)) as pool:
             finish(self.conn, self.corrected, self.touched, self.count, replace_rows=False, pool=pool)  # emptied first

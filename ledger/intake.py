@@ -168,7 +168,7 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
 def _in_order(pool: Any, parts: Iterator[list[tuple[int | None, Value]]], author: str,
               author_fixed: bool) -> Iterator[Parsed]:
     """Each chunk validated by the pool, handed on in input order; this process waits rather than validate."""
-    from projections.readmodel.writer import InOrder
+    from projections.inorder import InOrder
 
     ready: deque[list[tuple[int | None, Texts | list[InputError], bool]]] = deque()
     calls: InOrder[None, list[tuple[int | None, Texts | list[InputError], bool]]] = InOrder(

@@ -18,15 +18,13 @@ from sqlalchemy import Connection, delete
 
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
-from ledger.workers import process_pool, worker_count
+from ledger.workers import process_pool, workers_for
 from projections.readmodel.queries import event_subject
 from projections.readmodel.registry import READ_MODELS, Subject, introduction
 from projections.readmodel.tables import ledger_index
 from projections.readmodel.writer import finish, index_tuple, insert_indexed
 
 PAGE = 2000
-#: Below this many events a rebuild folds in-process: starting worker processes would cost more than they save.
-PARALLEL_EVENTS = 5000
 
 
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
@@ -35,7 +33,7 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
     One pass over the stored rows (the driver's tuples, decoded by orjson) writes the index:
     the payloads were validated when appended. Then each subject is folded once from its
     live events, read back per slice of subjects as plain JSON, and its rows inserted.
-    On a log of more than :data:`PARALLEL_EVENTS` events, worker processes (``LEDGER_WORKERS``)
+    On a log of more than :data:`ledger.workers.PARALLEL_EVENTS` events, worker processes (``LEDGER_WORKERS``)
     fold the slices of subjects while this process reads and writes
     (:func:`~projections.readmodel.writer.fold_slice`).
     """
@@ -59,7 +57,7 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
         for index in (i for i in dropped if i.table is ledger_index):
             index.create(conn)
         # Workers fold while this process reads and inserts (ledger.workers; LEDGER_WORKERS=0 for none).
-        with process_pool(worker_count() if count > PARALLEL_EVENTS else 0) as pool:
+        with process_pool(workers_for(count)) as pool:
             finish(conn, corrected, touched, count, replace_rows=False, pool=pool)
         for index in (i for i in dropped if i.table is not ledger_index):
             index.create(conn)

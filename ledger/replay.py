@@ -46,8 +46,9 @@ from events.correction import CorrectionEvent
 from events.registry import EVENT_TYPES
 from ledger.checks import LogRules
 from ledger.errors import IntegrityFailure
+from projections.inorder import InOrder
 from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, rank
-from projections.readmodel.writer import CORRECTION_TYPES, InOrder
+from projections.readmodel.writer import CORRECTION_TYPES
 from projections.recorded import Recorded, effective_events
 
 #: SQL text -> its rows, streamed in pages inside verify's snapshot.

@@ -50,14 +50,12 @@ from ledger.errors import IntegrityFailure
 from ledger.replay import UNREADABLE, Validated, check_replay, validate_texts
 from ledger.schema import APPEND_ONLY, RESTORE_HINT, append_only_problems
 from ledger.store import LEDGER_STREAM
-from ledger.workers import process_pool, worker_count
+from ledger.workers import process_pool, workers_for
+from projections.inorder import InOrder
 from projections.readmodel.registry import dumps
 from projections.readmodel.tables import META_KEYS, SCHEMA_VERSION
-from projections.readmodel.writer import InOrder
 
 PAGE = 2000
-#: Below this many events the replay runs in this process: starting workers would cost more than they save.
-PARALLEL_EVENTS = 5000
 #: The tables checked here, beside the log; every other table is a read model of the registry,
 #: checked by the replay (tests/integration/test_tamper_tables.py holds the two lists to the schema).
 CHECKED_WITH_THE_LOG = ("ledger_chain", "ledger_index", "ledger_meta")
@@ -80,7 +78,7 @@ def verify(app: Any, digest: str | None = None, progress: Callable[[int], None] 
             events = app.recorder.events_table_name
             # Workers (LEDGER_WORKERS) validate the stored events while this process walks the chain, then
             # replay slices of subjects while it streams and compares. Only worth starting for a big log.
-            pool = cursors.enter_context(process_pool(worker_count() if _size(db, events) > PARALLEL_EVENTS else 0))
+            pool = cursors.enter_context(process_pool(workers_for(_size(db, events))))
             validation = _Validation(pool) if pool is not None else None
             count, head, seen = _check_log(db, events, wanted, progress, validation)
             if wanted is not None and wanted.events is not None and wanted.events > count:

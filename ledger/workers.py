@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 ENV = "LEDGER_WORKERS"
 MAX_DEFAULT = 4
+#: Below this many events a rebuild, restore or verify runs in one process: starting workers would cost more than
+#: they save. (An import starts them from its second chunk of lines: ``ledger.intake``.)
+PARALLEL_EVENTS = 5000
 
 
 def worker_count(environ: Mapping[str, str] | None = None) -> int:
@@ -42,6 +45,11 @@ def worker_count(environ: Mapping[str, str] | None = None) -> int:
                                                   f"got {value!r}")])
         return int(value)
     return max(0, min((os.cpu_count() or 1) - 1, MAX_DEFAULT))
+
+
+def workers_for(events: int) -> int:
+    """How many workers a job over ``events`` events starts: none for a small one, else :func:`worker_count`."""
+    return worker_count() if events > PARALLEL_EVENTS else 0
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from sqlalchemy import text
 import ledger.maintenance
 import ledger.replay
 import ledger.verify
+import ledger.workers
 import projections.readmodel.writer
 from benchmarks.generate import write_file
 from ledger.service import Ledger
@@ -57,9 +58,8 @@ def generated(store: Ledger, events_file: Path) -> Cli:
 @pytest.fixture
 def submitted(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Small thresholds and slices, so a test ledger goes through the pool; the names of the calls sent to it."""
-    monkeypatch.setattr(ledger.maintenance, "PARALLEL_EVENTS", 0)
+    monkeypatch.setattr(ledger.workers, "PARALLEL_EVENTS", 0)
     monkeypatch.setattr(ledger.maintenance, "PAGE", 300)  # several flushes of the index, as on a big log
-    monkeypatch.setattr(ledger.verify, "PARALLEL_EVENTS", 0)
     monkeypatch.setattr(ledger.verify, "PAGE", 400)
     monkeypatch.setattr(ledger.replay, "SLICE_EVENTS", 150)
     monkeypatch.setattr(projections.readmodel.writer, "PARALLEL_MIN", 0)

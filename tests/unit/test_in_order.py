@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from projections.readmodel.writer import InOrder
+from projections.inorder import InOrder
 
 
 class _Lazy(Future[Any]):
