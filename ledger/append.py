@@ -26,8 +26,6 @@ from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from events.common import Envelope
-from events.correction import CorrectionEvent
 from events.errors import BadInput, InputError
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.chain import GENESIS, link
@@ -115,25 +113,21 @@ def record_time(conn: Connection, head: Head) -> dt.datetime:
     return now  # type: ignore[no-any-return]
 
 
-def _payload(event: Envelope | dict[str, Any], today: dt.date) -> dict[str, Any]:
-    """The event's interchange JSON (as validated, or dumped here once): what is checked, stored, chained
-    and indexed.
+def _payload(payload: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    """The event's interchange JSON as validated: what is checked, stored, chained and indexed.
 
     Fills what only the store knows: a correction's date defaults to the day it is recorded (through
     the model, so the field keeps its place in the stored JSON).
     """
-    if isinstance(event, dict):
-        if event["type"] not in CORRECTION_TYPES or "date" in event:
-            return event
-        event = EVENT_TYPES[event["type"]].model_validate(event)
-    if isinstance(event, CorrectionEvent) and event.date is None:
-        event = event.model_copy(update={"date": today})
-    return event.payload()
+    if payload["type"] not in CORRECTION_TYPES or "date" in payload:
+        return payload
+    event = EVENT_TYPES[payload["type"]].model_validate(payload)
+    return event.model_copy(update={"date": today}).payload()
 
 
 def append(
     app: LedgerApplication,
-    items: Iterable[tuple[int | None, tuple[Envelope | dict[str, Any], bool] | list[InputError]]],
+    items: Iterable[tuple[int | None, tuple[dict[str, Any], bool] | list[InputError]]],
     author: str,
     progress: Any = None,
     precondition: Callable[[Connection], None] | None = None,
@@ -141,8 +135,8 @@ def append(
 ) -> AppendResult:
     """Append parsed lines atomically; raise BadInput listing every error.
 
-    Each item is ``(line, (event, fresh_id))`` — the event (a model, or its interchange JSON as
-    :mod:`ledger.intake` gives it) with its id and author filled in, and whether that id was just
+    Each item is ``(line, (payload, fresh_id))`` — the event's interchange JSON as
+    :mod:`ledger.intake` gives it, with its id and author filled in, and whether that id was just
     generated — or ``(line, errors)``. ``precondition``
     runs once the write lock is held, before anything is written: a caller that planned its
     events on what it read earlier raises there (e.g. :class:`Stale`) if that has changed.
@@ -199,11 +193,10 @@ def append(
             if errors or not batch:
                 continue
             digest, corrected = _store(app, session, conn, batch, now, digest, introduced)
-            for _, _, payload, _ in batch:
-                if isinstance(payload, Payload):
-                    payload.release()
             touched.update(subject for *_, subject in batch)
             for pos, _, payload, _ in batch:
+                if isinstance(payload, Payload):
+                    payload.release()  # written: the refold needs the data, not the texts
                 if len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
                     held[pos] = payload
                     held_ids[payload["id"]] = pos

@@ -34,15 +34,16 @@ from events.errors import InputError
 from events.parse import validation_errors
 from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS, type_name
 from events.summit import SummitScheduled
-from events.talks import ProposalAnswered, ProposalSubmitted
+from events.talks import ProposalAnswered
 from projections.readmodel.queries import in_chunks
+from projections.readmodel.registry import introduction
 from projections.readmodel.tables import ledger_index, subjects
 from projections.readmodel.writer import fetch, placeholder
 
 # Fields a correction may not replace: they say what the event *is*, not what it says.
 FIXED_FIELDS = {"type", "id", "recorded_by"}
-CORRECTED, PROPOSAL_SUBMITTED, PROPOSAL_ANSWERED, SUMMIT_SCHEDULED = (
-    type_name(c) for c in (Corrected, ProposalSubmitted, ProposalAnswered, SummitScheduled))
+CORRECTED, PROPOSAL_ANSWERED, SUMMIT_SCHEDULED = (
+    type_name(c) for c in (Corrected, ProposalAnswered, SummitScheduled))
 _NOUN = {"measure": "measure", "track": "track", "summit": "summit", "proposal": "proposal", "schedule": "schedule"}
 
 
@@ -131,7 +132,7 @@ class Rules:
             errors = self._check_subject(event, cls, subject, line)
         if not errors:
             assert subject is not None
-            self._register(event, cls, subject)
+            self._register(event, subject)
             if not fresh_id:  # a generated id cannot come up again, so there is nothing to remember
                 self.register_id(event, subject)
         return "new", subject, errors
@@ -142,11 +143,11 @@ class Rules:
         current = None if event["type"] in CORRECTION_TYPES else payload
         self.ids[event["id"]] = Known(event["type"], subject, payload, current)
 
-    def _register(self, event: Mapping[str, Any], cls: type[Envelope], subject: Subject) -> None:
-        if cls.opens:
-            self.subjects[subject] = True
-        if event["type"] == PROPOSAL_SUBMITTED:
-            self.subjects[("proposal", f"{event['track']}/{event['proposal']}")] = True
+    def _register(self, event: Mapping[str, Any], subject: Subject) -> None:
+        # What an event introduces is the registry's rule, the one the subjects table is written by.
+        introduced = introduction(event, subject)
+        if introduced is not None:
+            self.subjects[introduced] = True
 
     def _check_subject(self, event: Mapping[str, Any], cls: type[Envelope], subject: Subject,
                        line: int | None) -> list[InputError]:

@@ -103,17 +103,12 @@ def _parse_chunk(chunk: list[tuple[int | None, Value]], author: str,
                  author_fixed: bool) -> list[tuple[int | None, Texts | list[InputError], bool]]:
     """A worker's share: each payload as its two JSON texts, which the writer needs anyway and the
     caller decodes faster than it unpickles a dict."""
-    import orjson
-
-    from projections.readmodel.payload import canonical_text
+    from projections.readmodel.payload import texts
 
     out: list[tuple[int | None, Texts | list[InputError], bool]] = []
     for line, value in chunk:
         number, done = parse_one(line, value, author, author_fixed)
-        if isinstance(done, list):
-            out.append((number, done, False))
-        else:
-            out.append((number, (orjson.dumps(done[0]), canonical_text(done[0])), done[1]))
+        out.append((number, done, False) if isinstance(done, list) else (number, texts(done[0]), done[1]))
     return out
 
 
@@ -146,18 +141,15 @@ def parsed(lines: Iterable[tuple[int | None, Value]], author: str, author_fixed:
     started here, before the caller opens its database transaction, and only when the input
     holds more than one chunk: a typed command or a short file is parsed in this process.
     """
+    from itertools import chain
+
     from ledger.workers import process_pool, worker_count
 
     count = worker_count() if workers is None else workers  # a bad LEDGER_WORKERS is refused whatever the size
     pending = chunks(lines)
     head = [chunk for chunk in (next(pending, None), next(pending, None)) if chunk is not None]
-    if len(head) < 2:
-        yield Intake((parse_one(line, value, author, author_fixed) for chunk in head for line, value in chunk), None)
-        return
-    from itertools import chain
-
     rest = chain(head, pending)
-    if count <= 0:
+    if len(head) < 2 or count <= 0:
         yield Intake((parse_one(line, value, author, author_fixed) for chunk in rest for line, value in chunk), None)
         return
     with process_pool(count) as pool:

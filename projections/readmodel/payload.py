@@ -40,7 +40,7 @@ class Payload(dict[str, Any]):
 
     @classmethod
     def of(cls, payload: Mapping[str, Any]) -> Payload:
-        return cls.from_texts(orjson.dumps(payload), canonical_text(payload))
+        return cls.from_texts(*texts(payload))
 
     @classmethod
     def from_texts(cls, compact: bytes, canonical: str) -> Payload:
@@ -55,6 +55,11 @@ class Payload(dict[str, Any]):
         for name in self.__slots__:
             if hasattr(self, name):
                 delattr(self, name)
+
+
+def texts(payload: Mapping[str, Any]) -> tuple[bytes, str]:
+    """The payload's ``compact`` and ``canonical`` texts, made now (a worker's part, :meth:`Payload.from_texts`)."""
+    return orjson.dumps(payload), canonical_text(payload)
 
 
 def compact_text(payload: Mapping[str, Any]) -> bytes:
