@@ -10,6 +10,7 @@ cases (:func:`test_every_table_has_tamper_cases`).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -116,14 +117,20 @@ def test_every_table_has_tamper_cases() -> None:
     assert all(set(ops) == set(OPERATIONS) for ops in CASES.values())
 
 
-@pytest.fixture
-def sample(store: Ledger) -> Cli:
+def loaded(store: Ledger, events_file: Path) -> Cli:
+    """The CLI on ``store`` once ``events_file`` and the HTS excerpt (a schedule, so every table has rows) are in."""
     cli = Cli(store.url)
-    run = cli("append", "--file", str(SAMPLE))
+    run = cli("append", "--file", str(events_file))
     assert run.exit_code == 0, run.stderr
     run = cli("schedule", "import", str(HTS), "--imposer", "US", "--schedule", "us-hts-2025", "--effective-on",
               "2025-01-01", "--source-title", "USITC HTS excerpt")
     assert run.exit_code == 0, run.stderr
+    return cli
+
+
+@pytest.fixture
+def sample(store: Ledger) -> Cli:
+    cli = loaded(store, SAMPLE)
     assert cli("verify").exit_code == 0
     return cli
 

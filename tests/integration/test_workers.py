@@ -30,7 +30,7 @@ from ledger.service import Ledger
 from projections.readmodel.registry import READ_MODELS
 from tests.conftest import SAMPLE, Cli
 from tests.integration.test_tamper import raw, stored_state, tamper
-from tests.integration.test_tamper_tables import HTS, one_row
+from tests.integration.test_tamper_tables import loaded, one_row
 from tests.integration.test_verify_rules import FRESH, forge
 
 SIZE = 3000
@@ -46,13 +46,7 @@ def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def generated(store: Ledger, events_file: Path) -> Cli:
-    cli = Cli(store.url)
-    run = cli("append", "--file", str(events_file))
-    assert run.exit_code == 0, run.stderr
-    run = cli("schedule", "import", str(HTS), "--imposer", "US", "--schedule", "us-hts-2025", "--effective-on",
-              "2025-01-01", "--source-title", "USITC HTS excerpt")
-    assert run.exit_code == 0, run.stderr
-    return cli
+    return loaded(store, events_file)
 
 
 @pytest.fixture
