@@ -346,10 +346,10 @@ def import_contracts() -> str:
 
 
 def readmodel_tables() -> str:
-    """The read-model tables as ``projections/readmodel/tables.py`` describes them."""
+    """The read-model tables as ``projections/readmodel/layout.py`` describes them."""
     import ast
 
-    path = REPO / "projections" / "readmodel" / "tables.py"
+    path = REPO / "projections" / "readmodel" / "layout.py"
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     body = doc.split("\n\n", 1)[1] if "\n\n" in doc else doc
     return padded("```text\n" + body.strip("\n") + "\n```")

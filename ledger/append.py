@@ -20,22 +20,20 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
-
-from eventsourcing.persistence import StoredEvent
-from sqlalchemy import Connection, select, text
-from sqlalchemy.orm import Session
+from typing import Any, Protocol
 
 from events.errors import BadInput, InputError
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.chain import GENESIS, link
 from ledger.checks import Checker
 from ledger.intake import chunks
-from ledger.store import LEDGER_STREAM, LedgerApplication, encode_state, format_time, topic_of
+from ledger.log import append_rows, format_time
+from projections.readmodel.layout import ledger_chain, ledger_index
 from projections.readmodel.payload import Payload
+from projections.readmodel.queries import WriteDb
+from projections.readmodel.reads import chain_head, column
 from projections.readmodel.registry import READ_MODELS
-from projections.readmodel.tables import ledger_chain, ledger_index
-from projections.readmodel.writer import bulk_insert, index_and_correct, refold
+from projections.readmodel.writer import bulk_insert, execute, index_and_correct, refold
 
 CHUNK = 2000
 ANALYZE_AFTER = 5_000
@@ -75,42 +73,49 @@ class Head:
     recorded_at: dt.datetime | None
 
 
-def lock(session: Session) -> Connection:
-    """Start the write transaction holding the ledger's write lock."""
-    conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    if conn.dialect.name == "sqlite":
+class Writer(WriteDb, Protocol):
+    """The connection an append runs on (``ledger.storage.Reader``): a :class:`WriteDb` whose
+    transaction the append opens and ends."""
+
+    def begin_write(self) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+def lock(db: WriteDb) -> None:
+    """Take the ledger's write lock in the write transaction just begun (SQLite's ``BEGIN IMMEDIATE`` holds it)."""
+    if db.dialect == "sqlite":
         # A writer touches index pages all over a large file (event ids are random): SQLite's default
         # 2 MB page cache made a 1M-event import spend most of its time re-reading pages.
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{WRITE_CACHE_KB}")
-    if conn.dialect.name == "postgresql":
+        execute(db, f"PRAGMA cache_size = -{WRITE_CACHE_KB}")
+    if db.dialect == "postgresql":
         # ledger_meta, not the log: a writer role then needs no privilege beyond INSERT on the log.
-        conn.execute(text("LOCK TABLE ledger_meta IN EXCLUSIVE MODE"))
+        execute(db, "LOCK TABLE ledger_meta IN EXCLUSIVE MODE")
         # psycopg prepares a query run five times, and the server then settles on a generic plan
         # costed for the tables as they were then: early in a large import, when they were nearly
         # empty. Lookups by key (subjects, event ids) that take under a millisecond planned afresh
         # took ~100 ms each on such a plan, most of a 100k import's server time. Planning each one
         # costs ~0.2 ms.
-        conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    return conn
+        execute(db, "SET LOCAL plan_cache_mode = force_custom_plan")
 
 
-def read_head(conn: Connection) -> Head:
-    row = conn.execute(select(ledger_chain).order_by(ledger_chain.c.position.desc()).limit(1)).first()
-    if row is None:
+def read_head(db: WriteDb) -> Head:
+    head = chain_head(db)
+    if head is None:
         return Head(0, GENESIS, None)
-    last = conn.execute(select(ledger_index.c.recorded_at).where(ledger_index.c.position == row.position)).scalar()
-    return Head(row.position, row.digest, dt.datetime.fromisoformat(last) if last else None)
+    last = column(db, "SELECT recorded_at FROM ledger_index WHERE position = :position", position=head[0])
+    return Head(head[0], head[1], dt.datetime.fromisoformat(last[0]) if last else None)
 
 
-def record_time(conn: Connection, head: Head) -> dt.datetime:
-    if conn.dialect.name == "postgresql":
+def record_time(db: WriteDb, head: Head) -> dt.datetime:
+    if db.dialect == "postgresql":
         # The shared ledger's clock is the server's, not each analyst's laptop.
-        now = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+        now: dt.datetime = column(db, "SELECT clock_timestamp()")[0]
     else:
         now = dt.datetime.now(dt.UTC)
     if head.recorded_at is not None and now < head.recorded_at:
         now = head.recorded_at
-    return now  # type: ignore[no-any-return]
+    return now
 
 
 def _payload(payload: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -126,11 +131,11 @@ def _payload(payload: dict[str, Any], today: dt.date) -> dict[str, Any]:
 
 
 def append(
-    app: LedgerApplication,
+    db: Writer,
     items: Iterable[tuple[int | None, tuple[dict[str, Any], bool] | list[InputError]]],
     author: str,
     progress: Any = None,
-    precondition: Callable[[Connection], None] | None = None,
+    precondition: Callable[[WriteDb], None] | None = None,
     pool: Executor | None = None,
 ) -> AppendResult:
     """Append parsed lines atomically; raise BadInput listing every error.
@@ -142,16 +147,16 @@ def append(
     events on what it read earlier raises there (e.g. :class:`Stale`) if that has changed.
     ``pool``: worker processes the final refold may fold on (those that validated the input).
     """
-    session = app.recorder.datastore.session_maker()  # type: ignore[attr-defined]
     try:
-        conn = lock(session)
+        db.begin_write()
+        lock(db)
         if precondition is not None:
-            precondition(conn)
-        head = read_head(conn)
-        now = record_time(conn, head)
+            precondition(db)
+        head = read_head(db)
+        now = record_time(db, head)
         # An empty ledger's subjects are the ones this append introduces: kept here, they need no query.
         introduced: set[tuple[str, str]] | None = set() if head.position == 0 else None
-        checker = Checker(conn, introduced)
+        checker = Checker(db, introduced)
         errors: list[InputError] = []
         appended = duplicates = 0
         rows = 0  # read-model rows this append writes, roughly: one per event, one per schedule line
@@ -192,7 +197,7 @@ def append(
                 break
             if errors or not batch:
                 continue
-            digest, corrected = _store(app, session, conn, batch, now, digest, introduced)
+            digest, corrected = _store(db, batch, now, digest, introduced)
             touched.update(subject for *_, subject in batch)
             for pos, _, payload, _ in batch:
                 if isinstance(payload, Payload):
@@ -208,27 +213,23 @@ def append(
             last_id = str(batch[-1][2]["id"])
             checker.forget()
         if errors:
-            session.rollback()
+            db.rollback()
             raise BadInput(errors, stopped_after=stopped_after)
         if appended:
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
-            refold(conn, touched, position, replace_rows=head.position > 0, held=held, pool=pool)
-            _analyze(conn, rows)
-        session.commit()
+            refold(db, touched, position, replace_rows=head.position > 0, held=held, pool=pool)
+            _analyze(db, rows)
+        db.commit()
         return AppendResult(appended, duplicates, first, position if appended else None, digest, last_id)
     except BaseException:
-        session.rollback()
+        db.rollback()
         raise
-    finally:
-        session.close()
 
 
 def _store(
-    app: LedgerApplication,
-    session: Session,
-    conn: Connection,
+    db: WriteDb,
     batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]],
     now: dt.datetime,
     digest: str,
@@ -236,18 +237,16 @@ def _store(
 ) -> tuple[str, set[str]]:
     """Store, chain and index one checked batch; the new head digest and the ids of the events it corrected."""
     recorded_at = format_time(now)
-    stored = [StoredEvent(LEDGER_STREAM, position, topic_of(payload["type"]), encode_state(recorded_at, payload))
-              for position, _, payload, _ in batch]
-    app.recorder.insert_events(stored, session=session)  # type: ignore[call-arg]
+    stored = append_rows(db, [(position, recorded_at, payload) for position, _, payload, _ in batch])
     links = []
-    for (position, *_), se in zip(batch, stored, strict=True):
-        digest = link(digest, se.topic, se.state)
+    for (position, *_), (_, _, topic, state) in zip(batch, stored, strict=True):
+        digest = link(digest, topic, state)
         links.append({"position": position, "digest": digest})
-    bulk_insert(conn, ledger_chain, links)
-    return digest, index_and_correct(conn, batch, introduced)
+    bulk_insert(db, ledger_chain, links)
+    return digest, index_and_correct(db, batch, introduced)
 
 
-def _analyze(conn: Connection, rows: int) -> None:
+def _analyze(db: WriteDb, rows: int) -> None:
     """After a large append, refresh PostgreSQL's planner statistics on the read models.
 
     A bulk import rewrites the read-model tables wholesale; without fresh statistics the
@@ -256,6 +255,6 @@ def _analyze(conn: Connection, rows: int) -> None:
     of a whole HTS is a single event but ~30,000 ``schedule_lines`` rows (seen: 2.2 ms
     median rates with stale statistics, 0.95 ms after ANALYZE).
     """
-    if rows >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
+    if rows >= ANALYZE_AFTER and db.dialect == "postgresql":
         for table in (ledger_index, *(m.table for m in READ_MODELS)):
-            conn.execute(text(f"ANALYZE {table.name}"))
+            execute(db, f"ANALYZE {table.name}")

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, text
+from sqlalchemy import Connection, Engine, text
 
 from events.errors import BadInput, InputError
 from events.parse import parse_event
@@ -253,23 +253,26 @@ def _state(number: int, value: dict[str, Any], recorded_at: str, event: dict[str
 def restore(app: Any, lines: Iterable[tuple[int, bytes]], where: str,
             progress: Callable[[int], None] | None = None) -> RestoreResult:
     """Fill the empty ledger of ``app`` from backup lines, all or nothing; raise BadInput at the first bad line."""
-    from ledger.append import Head, _analyze, lock, record_time
+    from ledger.append import Head, _analyze, record_time
     from ledger.chain import GENESIS
+    from ledger.log import format_time
+    from ledger.maintenance import lock_session
     from ledger.schema import arm_insert_guard
-    from ledger.store import format_time
+    from projections.readmodel.queries import OnConnection
 
     session = app.recorder.datastore.session_maker()
     try:
-        conn = lock(session)
+        conn = lock_session(session)
+        db = OnConnection(conn)
         _require_empty(conn, where)
-        reader = _Reader(format_time(record_time(conn, Head(0, GENESIS, None))))
+        reader = _Reader(format_time(record_time(db, Head(0, GENESIS, None))))
         _disarm(conn)
         numbered_lines = iter(lines)
         first = next(numbered_lines, None)
         if first is None:
             _bad(1, None, "the backup is empty: not a backup written by `ledger export --full`")
         events, digest = reader.header(*first)
-        writer = _Writer(app, session, conn)
+        writer = _Writer(app, session, db)
         last = first[0]
         for number, raw in numbered_lines:
             last = number
@@ -281,7 +284,7 @@ def restore(app: Any, lines: Iterable[tuple[int, bytes]], where: str,
                              f"header says {events} events with head {digest}: it was cut short or altered")
         writer.finish()
         arm_insert_guard(conn)
-        _analyze(conn, reader.position)
+        _analyze(db, reader.position)
         session.commit()
         return RestoreResult(reader.position, reader.digest)
     except BaseException:
@@ -306,8 +309,8 @@ def _disarm(conn: Connection) -> None:
 
 
 def _require_empty(conn: Connection, where: str) -> None:
+    from projections.readmodel.layout import ledger_index
     from projections.readmodel.registry import READ_MODELS
-    from projections.readmodel.tables import ledger_index
 
     held = conn.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM {EVENTS_TABLE} LIMIT 1) AS e")).scalar_one()
     chained = conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM ledger_chain LIMIT 1) AS c")).scalar_one()
@@ -316,14 +319,14 @@ def _require_empty(conn: Connection, where: str) -> None:
                                                "ledger only (to add events to this one, use "
                                                "`ledger export | ledger append --file -`)")])
     for table in (ledger_index, *(m.table for m in READ_MODELS)):  # nothing derived can outlive an empty log
-        conn.execute(delete(table))
+        conn.execute(text(f"DELETE FROM {table.name}"))
 
 
 class _Writer:
     """Stores checked lines in pages through the event store and indexes them, as ``rebuild`` does."""
 
-    def __init__(self, app: Any, session: Any, conn: Connection):
-        self.app, self.session, self.conn = app, session, conn
+    def __init__(self, app: Any, session: Any, db: Any):
+        self.app, self.session, self.db = app, session, db
         self.page: list[Checked] = []
         self.corrected: set[str] = set()
         self.touched: set[tuple[str, str]] = set()
@@ -341,8 +344,8 @@ class _Writer:
     def flush(self) -> None:
         from events.registry import CORRECTION_TYPES, EVENT_TYPES
         from ledger.store import LEDGER_STREAM, RestoredEvent
+        from projections.readmodel.layout import ledger_chain
         from projections.readmodel.queries import event_subject
-        from projections.readmodel.tables import ledger_chain
         from projections.readmodel.writer import bulk_insert, index_row, insert_rows
 
         if not self.page:
@@ -354,14 +357,14 @@ class _Writer:
             links.append({"position": c.position, "digest": c.link})
             payload = c.payload
             if payload["type"] in CORRECTION_TYPES:
-                subject = event_subject(self.conn, payload["target"]) or ("event", payload["target"])
+                subject = event_subject(self.db, payload["target"]) or ("event", payload["target"])
             else:
                 field = EVENT_TYPES[payload["type"]].subject
                 subject = (field, payload[field])
             rows.append(index_row(c.position, c.recorded_at, payload, subject))
             self.touched.add(subject)
-        bulk_insert(self.conn, ledger_chain, links)
-        self.corrected.update(insert_rows(self.conn, rows, [c.payload for c in self.page]))
+        bulk_insert(self.db, ledger_chain, links)
+        self.corrected.update(insert_rows(self.db, rows, [c.payload for c in self.page]))
         self.count += len(self.page)
         self.page.clear()
 
@@ -372,4 +375,4 @@ class _Writer:
         self.flush()
         # As a rebuild: the folds of a large restore on worker processes (this process keeps the transaction).
         with process_pool(workers_for(self.count)) as pool:
-            finish(self.conn, self.corrected, self.touched, self.count, replace_rows=False, pool=pool)  # emptied first
+            finish(self.db, self.corrected, self.touched, self.count, replace_rows=False, pool=pool)  # emptied first

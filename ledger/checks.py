@@ -25,7 +25,6 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
 
 from events.codes import Subject
 from events.common import Envelope
@@ -35,10 +34,9 @@ from events.parse import validation_errors
 from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS, type_name
 from events.summit import SummitScheduled
 from events.talks import ProposalAnswered
-from projections.readmodel.queries import in_chunks
+from projections.readmodel.queries import WriteDb, in_chunks
 from projections.readmodel.registry import introduction
-from projections.readmodel.tables import ledger_index, subjects
-from projections.readmodel.writer import fetch, placeholder
+from projections.readmodel.writer import fetch
 
 # Fields a correction may not replace: they say what the event *is*, not what it says.
 FIXED_FIELDS = {"type", "id", "recorded_by"}
@@ -66,6 +64,10 @@ class Known:
 def comparable(payload: Mapping[str, Any]) -> bytes:
     """Content that decides whether a re-appended event is 'the same': everything but the author."""
     return orjson.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, option=orjson.OPT_SORT_KEYS)
+
+
+#: The index columns a :class:`Known` is made of, in :func:`_known`'s order.
+_KNOWN = "type, subject_kind, subject, payload, current"
 
 
 def _known(type_: str, kind: str, slug: str, payload: str, current: str | None) -> Known:
@@ -235,7 +237,7 @@ class IdFilter:
 
 
 class Checker(Rules):
-    """Validates events in order against the ledger (read through ``conn``) and earlier lines.
+    """Validates events in order against the ledger (read through ``db``) and earlier lines.
 
     ``introduced``: given when the ledger held no event as the append began, the subjects the
     append has introduced so far (the writer adds each batch's: ``register_subjects``), which
@@ -244,17 +246,17 @@ class Checker(Rules):
 
     """
 
-    def __init__(self, conn: Connection, introduced: set[Subject] | None = None):
+    def __init__(self, db: WriteDb, introduced: set[Subject] | None = None):
         super().__init__()
-        self.conn = conn
+        self.db = db
         self.introduced = introduced
         self.recorded = IdFilter() if introduced is not None else None
 
     def lookup_subject(self, kind: str, slug: str) -> bool:
         if self.introduced is not None:
             return (kind, slug) in self.introduced
-        query = select(subjects.c.slug).where(subjects.c.kind == kind, subjects.c.slug == slug)
-        return self.conn.execute(query).first() is not None
+        mark = self.db.placeholder
+        return bool(fetch(self.db, f"SELECT slug FROM subjects WHERE kind = {mark} AND slug = {mark}", (kind, slug)))
 
     def register_id(self, event: Mapping[str, Any], subject: Subject) -> None:
         super().register_id(event, subject)
@@ -292,11 +294,11 @@ class Checker(Rules):
                 self.subjects[(kind, slug)] = (kind, slug) in self.introduced
             else:
                 by_kind.setdefault(kind, []).append(slug)
-        mark = placeholder(self.conn)
+        mark = self.db.placeholder
         for kind, slugs in by_kind.items():
             for part in in_chunks(slugs):
                 sql = f"SELECT slug FROM subjects WHERE kind = {mark} AND slug IN ({', '.join([mark] * len(part))})"
-                found = {slug for (slug,) in fetch(self.conn, sql, [kind, *part])}
+                found = {slug for (slug,) in fetch(self.db, sql, [kind, *part])}
                 self.subjects.update({(kind, slug): slug in found for slug in part})
         wanted = []
         for event_id in sorted(ids - self.ids.keys()):
@@ -305,9 +307,9 @@ class Checker(Rules):
             else:
                 wanted.append(event_id)
         for part in in_chunks(wanted):
-            sql = (f"SELECT event_id, type, subject_kind, subject, payload, current FROM ledger_index "
+            sql = (f"SELECT event_id, {_KNOWN} FROM ledger_index "
                    f"WHERE event_id IN ({', '.join([mark] * len(part))})")
-            for row in fetch(self.conn, sql, part):
+            for row in fetch(self.db, sql, part):
                 self.ids[row[0]] = _known(*row[1:])
             for event_id in part:
                 self.ids.setdefault(event_id, None)
@@ -315,12 +317,8 @@ class Checker(Rules):
     def lookup_event(self, event_id: str) -> Known | None:
         if self._unrecorded(event_id):
             return None
-        row = self.conn.execute(
-            select(ledger_index.c.type, ledger_index.c.subject_kind, ledger_index.c.subject, ledger_index.c.payload,
-                   ledger_index.c.current)
-            .where(ledger_index.c.event_id == event_id)
-        ).first()
-        return None if row is None else _known(*row)
+        found = fetch(self.db, f"SELECT {_KNOWN} FROM ledger_index WHERE event_id = {self.db.placeholder}", (event_id,))
+        return _known(*found[0]) if found else None
 
 
 class LogRules(Rules):

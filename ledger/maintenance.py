@@ -15,16 +15,24 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, delete
+from sqlalchemy.orm import Session
 
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
 from ledger.workers import process_pool, workers_for
-from projections.readmodel.queries import event_subject
+from projections.readmodel.queries import OnConnection, event_subject
 from projections.readmodel.registry import READ_MODELS, Subject, introduction
-from projections.readmodel.tables import ledger_index
+from projections.readmodel.tables import ledger_index, metadata
 from projections.readmodel.writer import finish, index_tuple, insert_indexed
 
 PAGE = 2000
+
+
+def lock_session(session: Session) -> Connection:
+    """Start a SQLAlchemy session's write transaction holding the ledger's write lock (``rebuild``, ``restore``)."""
+    conn = session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    lock(OnConnection(conn))
+    return conn
 
 
 def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
@@ -39,9 +47,10 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
     """
     session = app.recorder.datastore.session_maker()
     try:
-        conn = lock(session)
+        conn = lock_session(session)
+        db = OnConnection(conn)
         events = app.recorder.events_table_name
-        tables = (ledger_index, *(m.table for m in READ_MODELS))
+        tables = (ledger_index, *(metadata.tables[m.table.name] for m in READ_MODELS))
         for table in tables:
             conn.execute(delete(table))
         # Bulk load, then index: building an index from sorted rows once is cheaper than keeping it up to
@@ -51,14 +60,13 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
                    if not index.unique and conn.dialect.name == "sqlite"]
         for index in dropped:
             index.drop(conn)
-        driver: Any = conn.connection.driver_connection
-        corrected, touched, count = _index_log(conn, driver, events, progress)
+        corrected, touched, count = _index_log(db, events, progress)
         # The refold reads each subject's events through the index's subject key: build those first.
         for index in (i for i in dropped if i.table is ledger_index):
             index.create(conn)
         # Workers fold while this process reads and inserts (ledger.workers; LEDGER_WORKERS=0 for none).
         with process_pool(workers_for(count)) as pool:
-            finish(conn, corrected, touched, count, replace_rows=False, pool=pool)
+            finish(db, corrected, touched, count, replace_rows=False, pool=pool)
         for index in (i for i in dropped if i.table is not ledger_index):
             index.create(conn)
         session.commit()
@@ -67,7 +75,7 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
         session.close()
 
 
-def _index_log(conn: Connection, driver: Any, events: str,
+def _index_log(db: OnConnection, events: str,
                progress: Callable[[int], None] | None) -> tuple[set[str], set[Subject], int]:
     """Write ``ledger_index`` and ``subjects`` from the log; (corrected event ids, touched subjects, count).
 
@@ -82,7 +90,7 @@ def _index_log(conn: Connection, driver: Any, events: str,
     count = 0
 
     def flush() -> None:
-        corrected.update(insert_indexed(conn, rows, introduced))
+        corrected.update(insert_indexed(db, rows, introduced))
         if progress is not None:
             progress(len(rows))
         rows.clear()
@@ -90,7 +98,8 @@ def _index_log(conn: Connection, driver: Any, events: str,
 
     # A second cursor reads the log while the first inserts: fetched a page at a time, so memory is a page.
     # On PostgreSQL a named (server-side) cursor, else psycopg would fetch the whole log at once.
-    reader = driver.cursor(name="ledger_rebuild") if conn.dialect.name == "postgresql" else driver.cursor()
+    driver = db.driver
+    reader = driver.cursor(name="ledger_rebuild") if db.dialect == "postgresql" else driver.cursor()
     try:
         reader.execute(f"SELECT originator_version, state FROM {events} ORDER BY id")
         while page := reader.fetchmany(PAGE):
@@ -99,7 +108,7 @@ def _index_log(conn: Connection, driver: Any, events: str,
                     if rows:
                         flush()  # its target must be indexed to know its subject
                     position, recorded_at, payload = correction
-                    subject = event_subject(conn, payload["target"]) or ("event", payload["target"])
+                    subject = event_subject(db, payload["target"]) or ("event", payload["target"])
                     row = index_tuple(position, recorded_at, payload, subject)
                 assert row is not None
                 if intro is not None:

@@ -169,13 +169,11 @@ PLAN_ATTEMPTS = 5
 
 def _unchanged_since(seen: int) -> Any:
     """A precondition for the append: no schedule event recorded after position ``seen``."""
-    def check(conn: Any) -> None:
-        from sqlalchemy import text
-
+    def check(db: Any) -> None:
         from ledger.append import Stale
-        from projections.readmodel.reads import LAST_OF_KIND
+        from projections.readmodel.reads import last_of_kind
 
-        if int(conn.execute(text(LAST_OF_KIND), {"kind": "schedule"}).scalar() or 0) != seen:
+        if last_of_kind(db, "schedule") != seen:
             raise Stale()
 
     return check

@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlalchemy import Connection, inspect, text
 
+from projections.readmodel.queries import OnConnection
 from projections.readmodel.tables import SCHEMA_VERSION, ledger_meta, metadata
 from projections.readmodel.writer import set_meta
 
@@ -170,8 +171,8 @@ def create_schema(app: Any) -> bool:
     # --- end of operational tables -----------------------------------------------------------------------
     with engine.begin() as conn:
         if not existed and conn.execute(ledger_meta.select()).first() is None:
-            set_meta(conn, "schema_version", SCHEMA_VERSION)
-            set_meta(conn, "position", "0")
+            set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)
+            set_meta(OnConnection(conn), "position", "0")
         install_append_only(conn)
     return not existed
 

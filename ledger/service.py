@@ -20,7 +20,7 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from events.errors import InputError
@@ -63,7 +63,7 @@ def parse_known_at(value: str | None) -> str | None:
     if value is None:
         return None
     from events.limits import record_time_cut
-    from ledger.store import format_time
+    from ledger.log import format_time
 
     try:
         moment = record_time_cut(value)
@@ -118,14 +118,14 @@ class Ledger:
     def engine(self) -> Any:
         """A SQLAlchemy engine (backups, and the log replayed for ``known_at``); reads use :meth:`reading`."""
         if self._engine is None:
-            from ledger.storage import create_engine
+            from ledger.engine import create_engine
 
             self._engine = create_engine(self.url)
         return self._engine
 
     def app(self) -> Any:
         if self._app is None:
-            from ledger.storage import configure_engine
+            from ledger.engine import configure_engine
             from ledger.store import open_application
 
             self._app = open_application(self.url)
@@ -133,13 +133,16 @@ class Ledger:
         return self._app
 
     def prepare_writes(self) -> None:
-        """Load the append machinery now (the event store, SQLAlchemy, the event models).
+        """Load the append machinery now (the checks, the writer, the event models and their validators).
 
-        ``ledger serve`` calls it at start: loading it takes a few hundred milliseconds of CPU, and
+        ``ledger serve`` calls it at start: loading it takes a couple of hundred milliseconds of CPU, and
         inside the first ``POST /api/events`` that time was taken from the answers being served.
         """
+        import ledger.append  # noqa: F401
+        from events.parse import event_adapter
+
         self._require()
-        self.app()
+        event_adapter()  # the one validator over every event type, built on first use
 
     def _require(self) -> None:
         with self.reading():
@@ -155,7 +158,6 @@ class Ledger:
         from projections.readmodel.reads import SCHEMA_VERSION, meta_value
 
         reader, identity = self._take_reader()
-        kept = False
         try:
             try:
                 reader.begin()
@@ -170,16 +172,21 @@ class Ledger:
                                   f"uses {SCHEMA_VERSION}: run `ledger init` to upgrade it (the log is kept)")
             yield reader
         finally:
-            try:
-                reader.end()
-                with self._idle_lock:
-                    if len(self._idle) < IDLE_READERS:
-                        self._idle.append((reader, identity))
-                        kept = True
-            except Exception:  # noqa: S110  (a connection that cannot end its transaction is not kept)
-                pass
-            if not kept:
-                _close_quietly(reader)
+            self._give_back(reader, identity)
+
+    def _give_back(self, reader: Any, identity: tuple[int, int] | None) -> None:
+        """End the connection's transaction and keep it idle for the next read, or close it."""
+        kept = False
+        try:
+            reader.end()
+            with self._idle_lock:
+                if len(self._idle) < IDLE_READERS:
+                    self._idle.append((reader, identity))
+                    kept = True
+        except Exception:  # noqa: S110  (a connection that cannot end its transaction is not kept)
+            pass
+        if not kept:
+            _close_quietly(reader)
 
     def _take_reader(self) -> tuple[Any, tuple[int, int] | None]:
         """An idle reader on the same file, else a new connection; a failure to connect names the ledger."""
@@ -229,7 +236,7 @@ class Ledger:
         from ledger.failures import check_init_target, storage_failure
         from ledger.maintenance import rebuild
         from ledger.schema import create_schema
-        from projections.readmodel.queries import get_meta
+        from projections.readmodel.queries import OnConnection, get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
         from projections.readmodel.writer import set_meta
 
@@ -238,12 +245,12 @@ class Ledger:
             created = create_schema(self.app())
             engine = self.app().recorder.datastore.engine
             with engine.connect() as conn:
-                version = get_meta(conn, "schema_version")
+                version = get_meta(OnConnection(conn), "schema_version")
             if version != SCHEMA_VERSION:
                 # An older ledger: the new tables exist now; refold every read model from the log.
                 rebuild(self.app())
                 with engine.begin() as conn:
-                    set_meta(conn, "schema_version", SCHEMA_VERSION)
+                    set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)
         except Exception as exc:
             failure = storage_failure(exc, "create the ledger", self.where)
             if failure is None:
@@ -277,11 +284,42 @@ class Ledger:
         self._require()
         who = default_author(author)
         try:
-            with parsed(lines, who, author_fixed, workers) as intake:
-                return _translate(lambda: append(self.app(), intake.items, who, progress, precondition,  # type: ignore[no-any-return]
+            with parsed(lines, who, author_fixed, workers) as intake, self._writing(intake.pool is None) as db:
+                return _translate(lambda: append(db, intake.items, who, progress, precondition,  # type: ignore[no-any-return]
                                                  pool=intake.pool))
         except BadInput as exc:
             raise BadInput(exc.errors, nothing_written=True, stopped_after=exc.stopped_after) from None
+
+    @contextmanager
+    def _writing(self, reuse: bool) -> Iterator[Any]:
+        """A driver connection for one append's transaction (``ledger.append`` begins and ends it): an
+        append loads neither SQLAlchemy nor the event store's library.
+
+        ``reuse``: take an idle reader (the one the schema check just used, say: a PostgreSQL connection
+        costs ~15 ms) and keep it afterwards. Not when worker processes were forked for the append: they
+        must not share a connection opened before them, so it gets a new one, closed at the end.
+        """
+        from ledger.storage import connect
+
+        if not reuse:
+            try:
+                db = connect(self.url)
+            except Exception as exc:
+                raise _open_failure(exc, self.where) from None
+            try:
+                yield db
+            finally:
+                _close_quietly(db)
+            return
+        db, identity = self._take_reader()
+        try:
+            yield db
+        finally:
+            if db.dialect == "sqlite":
+                # Back to the default page cache: the writer's 128 MB (ledger.append.lock) is no reader's business.
+                with suppress(Exception):
+                    db.conn.execute("PRAGMA cache_size = -2000")
+            self._give_back(db, identity)
 
     def state(self, as_of: dt.date, known_at: str | None = None,
               imposer: str | None = None, partner: str | None = None) -> State:
@@ -484,24 +522,29 @@ class Ledger:
             if known_at is None:
                 yield ReadModel(conn)
                 return
-        # The replay decodes the log with every event model: it may import what it needs.
-        from projections.readmodel.queries import records
+            # The replay decodes the log with every event model: it may import what it needs.
+            from projections.readmodel.queries import records
 
-        with self.engine().connect() as engine_conn:
-            yield Replay(records(engine_conn, known_at))
+            replay = Replay(records(conn, known_at))  # read in full here, in the reader's one transaction
+        yield replay
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
-    """psycopg's base error, if psycopg was loaded (only PostgreSQL ledgers load it)."""
+    """The storage errors of the modules this process has loaded: psycopg's (only PostgreSQL ledgers load it),
+    SQLAlchemy's and the event store's (an append loads neither). An exception of a module never loaded
+    cannot have been raised, so nothing is imported here just to name its errors."""
     import sys
 
-    psycopg = sys.modules.get("psycopg")
-    return (psycopg.Error,) if psycopg is not None else ()
+    found: list[type[BaseException]] = []
+    for module, name in (("psycopg", "Error"), ("sqlalchemy.exc", "SQLAlchemyError"),
+                         ("eventsourcing.persistence", "PersistenceError")):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            found.append(getattr(loaded, name))
+    return tuple(found)
 
 
 def _close_quietly(reader: Any) -> None:
-    from contextlib import suppress
-
     with suppress(Exception):  # closing a broken connection: nothing left to do
         reader.conn.close()
 
@@ -525,15 +568,12 @@ def _translate(call: Callable[[], Any]) -> Any:
     """Library and database failures → :class:`LedgerError`, at this edge."""
     import sqlite3
 
-    from eventsourcing.persistence import PersistenceError
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         return call()
     except LedgerError:
         raise
     except Exception as exc:
-        if not isinstance(exc, (PersistenceError, SQLAlchemyError, sqlite3.Error, *_driver_errors())):
+        if not isinstance(exc, (sqlite3.Error, *_driver_errors())):
             raise
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise StorageError(f"the database refused the write: {first}") from None

@@ -6,10 +6,11 @@ The one place storage is configured; nothing writes to ``os.environ``::
     resolve_url("team.db")       -> "sqlite:///team.db"
     resolve_url("postgresql://u@h/db") -> "postgresql+psycopg://u@h/db"
 
-Reads do not go through SQLAlchemy: :func:`connect` opens the same URL with the driver
-itself (``sqlite3`` or ``psycopg``) as a :class:`Reader`, which the read queries of
-``projections.readmodel.reads`` run on. Writes, the schema and the event store keep
-their SQLAlchemy engine (:func:`create_engine`).
+Reads and appends do not go through SQLAlchemy: :func:`connect` opens the same URL with the
+driver itself (``sqlite3`` or ``psycopg``) as a :class:`Reader`, which the read queries of
+``projections.readmodel.reads`` run on, and an append's transaction too (:meth:`Reader.begin_write`).
+The schema and the event store's library (``init``, ``rebuild``, ``verify``, ``restore``, backups) keep
+their SQLAlchemy engine (:mod:`ledger.engine`).
 """
 
 from __future__ import annotations
@@ -66,47 +67,14 @@ def app_env(url: str) -> dict[str, str]:
     }
 
 
-def create_engine(url: str):  # type: ignore[no-untyped-def]
-    """A SQLAlchemy engine for the read path (no event-store machinery imported)."""
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(url)
-    configure_engine(engine)
-    return engine
-
-
-def configure_engine(engine) -> None:  # type: ignore[no-untyped-def]
-    """SQLite: wait for other writers instead of failing, and let writers take the lock up front.
-
-    pysqlite opens transactions lazily and upgrades read locks to write locks
-    mid-transaction, which deadlocks two concurrent appenders. We emit BEGIN
-    ourselves: ``BEGIN IMMEDIATE`` when a connection asks for it
-    (``execution_options(sqlite_begin="IMMEDIATE")``), plain ``BEGIN`` otherwise.
-    """
-    if engine.dialect.name != "sqlite":
-        return
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 60000")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):  # type: ignore[no-untyped-def]
-        mode = conn.get_execution_options().get("sqlite_begin", "")
-        conn.exec_driver_sql(f"BEGIN {mode}".strip())
-
-
 class Reader:
     """A DB-API connection for the read queries, with its driver's placeholder (``?`` or ``%s``).
 
     Each read runs in one transaction (:meth:`begin` … :meth:`end`), so every query of a command
     sees the same ledger: SQLite takes its snapshot at the first ``SELECT`` after ``BEGIN``;
     PostgreSQL (read committed, as the engine's connections were) sees each statement's own snapshot.
+    An append runs its one transaction on it too (:meth:`begin_write` … :meth:`commit`), as the
+    writer's :class:`~projections.readmodel.queries.WriteDb`.
     """
 
     def __init__(self, conn: Any, placeholder: str, dialect: str):
@@ -119,9 +87,26 @@ class Reader:
         cursor.execute(sql, args)
         return cursor
 
+    def cursor(self, name: str | None = None) -> Any:
+        return self.conn.cursor(name=name) if name else self.conn.cursor()
+
     def begin(self) -> None:
         if self.dialect == "sqlite":  # autocommit mode: the transaction is ours to open (psycopg opens its own)
             self.conn.execute("BEGIN")
+
+    def begin_write(self) -> None:
+        """Open a write transaction. SQLite: ``BEGIN IMMEDIATE`` takes the file's write lock now, so two
+        appenders queue instead of deadlocking on a read lock each wants to upgrade. PostgreSQL opens its
+        transaction with the first statement; the caller locks what it must (``ledger.append.lock``)."""
+        if self.dialect == "sqlite":
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        self.conn.rollback()
 
     def end(self) -> None:
         """End the read transaction (nothing was written)."""

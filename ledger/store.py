@@ -16,9 +16,8 @@ has no pydantic mapper of its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -36,16 +35,10 @@ from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory  # noqa: E402
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder  # noqa: E402
 
 from events.common import Envelope  # noqa: E402
-from events.registry import EVENT_TYPES  # noqa: E402
+from ledger.log import COLUMNS, format_time, insert_stored  # noqa: E402
 from ledger.storage import LEDGER_STREAM as LEDGER_STREAM  # noqa: E402  (the ledger's single stream)
 from ledger.storage import app_env  # noqa: E402
-from projections.readmodel.payload import compact_text  # noqa: E402
-from projections.readmodel.writer import insert_tuples  # noqa: E402
-
-
-def format_time(moment: dt.datetime) -> str:
-    """Fixed-width ISO UTC, e.g. ``2025-06-01T09:30:00.000000+00:00``: sorts as text."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+from projections.readmodel.queries import OnConnection  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -66,19 +59,6 @@ class OrjsonTranscoder(Transcoder):
 
     def decode(self, data: bytes) -> Any:
         return orjson.loads(data)
-
-
-def encode_state(recorded_at: str, payload: Mapping[str, Any]) -> bytes:
-    """A stored event's ``state``: what :class:`EntryMapper` writes through its transcoder, and
-    what an append encodes directly for a batch already validated (the same bytes: orjson writes an
-    object as its members' texts joined, so the payload's own text, made once, is spliced in)."""
-    return b'{"recorded_at":' + orjson.dumps(recorded_at) + b',"event":' + compact_text(payload) + b"}"
-
-
-@cache
-def topic_of(event_type: str) -> str:
-    """The stored ``topic`` of an event type: its model's import path."""
-    return get_topic(EVENT_TYPES[event_type])
 
 
 class EntryMapper(Mapper[UUID]):
@@ -115,23 +95,22 @@ class RestoredEvent(StoredEvent):
 
 
 class BatchRecorder(SQLAlchemyApplicationRecorder):
-    """The library's recorder (same table, same NOTIFY), inserting a batch with one executemany
-    instead of one ORM object per event: imports are several times faster."""
+    """The library's recorder (same table, same NOTIFY), inserting a batch with one executemany (or
+    ``COPY``) instead of one ORM object per event, through the insert an append uses
+    (:func:`ledger.log.insert_stored`). ``ledger restore`` stores through it."""
 
     def _insert_stored_events(self, session: Session, stored_events: Any, **kwargs: Any) -> Any:
         if not stored_events:
             return []
-        # No `_lock_table` here: every appender already holds the ledger's write lock
-        # (ledger.append.lock), which is what keeps notification ids in commit order.
         target: Any = self.events_record_cls.__table__
         conn = session.connection()
-        # The driver's own executemany, with the stream id bound once as the column's type stores it (16
-        # bytes on SQLite; psycopg adapts a UUID itself): SQLAlchemy's per-row processing cost more than the insert.
+        # The stream id bound once as the column's type stores it (16 bytes on SQLite; psycopg adapts a UUID
+        # itself): SQLAlchemy's per-row processing cost more than the insert.
         native = conn.dialect.name == "postgresql"
         column = target.c.originator_id.type
         bound = {value: value if native else column.process_bind_param(value, conn.dialect)
                  for value in {e.originator_id for e in stored_events}}
-        columns = ["originator_id", "originator_version", "topic", "state"]
+        columns = list(COLUMNS)
         rows: list[tuple[Any, ...]] = [(bound[e.originator_id], e.originator_version, e.topic, e.state)
                                        for e in stored_events]
         if isinstance(stored_events[0], RestoredEvent):
@@ -139,8 +118,7 @@ class BatchRecorder(SQLAlchemyApplicationRecorder):
             columns.append("recorded_by_role")
             rows = [(*row, e.recorded_by_role) for row, e in zip(rows, stored_events, strict=True)]
         name = f"{target.schema}.{target.name}" if target.schema else target.name
-        insert_tuples(conn, name, columns, rows)  # the insert guard's trigger runs for each row, COPY or not
-        self._notify_channel(session)
+        insert_stored(OnConnection(conn), name, rows, columns)
         return []
 
 

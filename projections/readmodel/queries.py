@@ -1,44 +1,60 @@
-"""The write side's reads: subject loaders, the index as recorded, meta values (SQLAlchemy connections).
+"""The write side's reads: subject loaders, the index as recorded, meta values.
 
-The writer refolds subjects (:func:`load_subjects`), ``verify`` and ``rebuild`` stream the
-index (:func:`records`), and corrections follow their targets (:func:`base_target`). They run
-inside the writer's SQLAlchemy transaction. The queries that answer read commands live in
-:mod:`projections.readmodel.reads` as SQL text over a DB-API connection; where both sides ask
-the same question (a subject's live events), the SQL is written there once and run here on the
-SQLAlchemy connection's own driver (:class:`OnConnection`).
+The writer runs on a DB-API connection (:class:`WriteDb`): an append opens one with the driver
+itself (``ledger.storage.connect``), without SQLAlchemy; ``rebuild``, ``restore`` and ``init``
+hand it their SQLAlchemy connection's own driver connection (:class:`OnConnection`), inside the
+transaction that connection is in. Corrections follow their targets (:func:`base_target`) in SQL
+text. The queries that answer read commands live in :mod:`projections.readmodel.reads`; where both
+sides ask the same question (a subject's live events), the SQL is written there once.
+The ``--known-at`` replays stream the index (:func:`records`) on the reader's connection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, select
-
 from events.codes import Subject
-from projections.readmodel.reads import IN_LIST, in_chunks, live_event_rows  # noqa: F401  (names the writer imports)
-from projections.readmodel.tables import ledger_index, ledger_meta
+from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, _row_class, bind, column, in_chunks, rows  # noqa: F401
 
 if TYPE_CHECKING:
     from projections.recorded import Recorded
 
 
-class OnConnection:
-    """A SQLAlchemy connection as a :class:`~projections.readmodel.reads.Db`: the SQL of ``reads`` runs on
-    its driver connection, inside the transaction the connection is in."""
+class WriteDb(Db, Protocol):
+    """What the writer runs on: a DB-API connection in a write transaction, with its dialect
+    (``sqlite`` or ``postgresql``: bulk rows go by ``executemany`` or ``COPY``)."""
 
-    def __init__(self, conn: Connection):
+    dialect: str
+
+    def cursor(self, name: str | None = None) -> Any:
+        """A new DB-API cursor on the connection (``name``: a PostgreSQL server-side cursor)."""
+
+
+class OnConnection:
+    """A SQLAlchemy connection as a :class:`WriteDb`: the SQL runs on its driver connection, inside the
+    transaction the connection is in."""
+
+    def __init__(self, conn: Any):  # a sqlalchemy.Connection (not imported: appends never load SQLAlchemy)
         self.conn = conn
-        self.placeholder = "%s" if conn.dialect.name == "postgresql" else "?"
+        self.dialect = conn.dialect.name
+        self.placeholder = "%s" if self.dialect == "postgresql" else "?"
+        self.driver: Any = conn.connection.driver_connection
 
     def execute(self, sql: str, args: Sequence[Any]) -> Any:
-        return self.conn.exec_driver_sql(sql, tuple(args)).cursor
+        cursor = self.driver.cursor()
+        cursor.execute(sql, tuple(args))
+        return cursor
+
+    def cursor(self, name: str | None = None) -> Any:
+        return self.driver.cursor(name=name) if name else self.driver.cursor()
 
 
-def get_meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(ledger_meta.c.value).where(ledger_meta.c.key == key)).scalar()  # type: ignore[no-any-return]
+def get_meta(db: Db, key: str) -> str | None:
+    found = column(db, "SELECT value FROM ledger_meta WHERE key = :key", key=key)
+    return found[0] if found else None
 
 
 # -- events and subjects ------------------------------------------------------------------------
@@ -58,51 +74,36 @@ def record_from_row(row: Any, column: str = "current") -> Recorded:
     )
 
 
-def subject_records(conn: Connection, kind: str, slug: str) -> list[Recorded]:
-    """A subject's live events (corrections applied, retracted ones left out), in record order."""
-    return load_subjects(conn, kind, [slug]).get(slug, [])
-
-
-def load_subjects(
-    conn: Connection, kind: str, slugs: Sequence[str], fresh: dict[int, Recorded] | None = None
-) -> dict[str, list[Recorded]]:
-    """Live events of many subjects of one kind, a few queries for all of them.
-
-    ``fresh`` holds events of the batch being written (uncorrected), keyed by position,
-    so they are not decoded again from the rows just inserted.
-    """
-    fresh = fresh or {}
-    out: dict[str, list[Recorded]] = {}
-    db = OnConnection(conn)
-    for part in in_chunks(slugs):
-        for row in live_event_rows(db, kind, part):
-            rec = fresh.get(row.position)
-            out.setdefault(row.subject, []).append(rec if rec is not None else record_from_row(row))
-    return out
-
-
-def base_target(conn: Connection, event_id: str) -> str:
+def base_target(db: Db, event_id: str) -> str:
     """The non-correction event a correction (or a retraction of one) is ultimately about.
 
     Only corrections have a ``target`` in the index, so following targets ends at the event.
     """
-    target = conn.execute(select(ledger_index.c.target).where(ledger_index.c.event_id == event_id)).scalar()
-    return base_target(conn, target) if target is not None else event_id
+    found = column(db, "SELECT target FROM ledger_index WHERE event_id = :id", id=event_id)
+    target = found[0] if found else None
+    return base_target(db, target) if target is not None else event_id
 
 
-def event_subject(conn: Connection, event_id: UUID | str) -> Subject | None:
-    row = conn.execute(
-        select(ledger_index.c.subject_kind, ledger_index.c.subject).where(ledger_index.c.event_id == str(event_id))
-    ).first()
-    return (row.subject_kind, row.subject) if row is not None else None
+def event_subject(db: Db, event_id: UUID | str) -> Subject | None:
+    found = rows(db, "SELECT subject_kind, subject FROM ledger_index WHERE event_id = :id", id=str(event_id))
+    return (found[0][0], found[0][1]) if found else None
 
 
-def records(conn: Connection, known_at: str | None = None) -> Iterator[Recorded]:
-    """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``."""
-    query = select(ledger_index).order_by(ledger_index.c.position)
-    if known_at is not None:
-        query = query.where(ledger_index.c.recorded_at <= known_at)
-    for row in conn.execution_options(yield_per=2000).execute(query):
-        yield record_from_row(row, "payload")
+def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Iterator[Recorded]:
+    """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``.
 
-
+    Streamed a page at a time (PostgreSQL: a server-side cursor, else psycopg would fetch the whole log).
+    """
+    where = " WHERE recorded_at <= :known_at" if known_at is not None else ""
+    sql, args = bind(f"SELECT {INDEX_COLUMNS} FROM ledger_index{where} ORDER BY position", {"known_at": known_at},
+                     db.placeholder)
+    cursor = db.cursor("ledger_records") if db.dialect == "postgresql" else db.cursor()
+    try:
+        cursor.execute(sql, args)
+        make = None
+        while chunk := cursor.fetchmany(page):
+            make = make or _row_class(tuple(d[0] for d in cursor.description))
+            for row in chunk:
+                yield record_from_row(make._make(row), "payload")
+    finally:
+        cursor.close()

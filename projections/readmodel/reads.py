@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import orjson
 
 from events.codes import ALL
+from projections.readmodel import layout
 from projections.schedules import LineView, ScheduleHead
 from projections.shapes import head_from_json, line_from_row, view_from_json
 from projections.views import MeasureView
@@ -121,14 +122,10 @@ def meta_value(db: Db, key: str) -> str | None:
     return found[0] if found else None
 
 
-#: The last position recorded about subjects of one kind (``:kind``); SQL text that SQLAlchemy's
-#: ``text()`` also runs, so the writer checks under its lock exactly what a reader planned on.
-LAST_OF_KIND = "SELECT MAX(position) FROM ledger_index WHERE subject_kind = :kind"
-
-
 def last_of_kind(db: Db, kind: str) -> int:
-    """The last log position of an event about a subject of ``kind`` (0: none)."""
-    found = column(db, LAST_OF_KIND, kind=kind)
+    """The last log position of an event about a subject of ``kind`` (0: none). A reader plans on it, and the
+    writer checks it again under its lock (``schedule import``)."""
+    found = column(db, "SELECT MAX(position) FROM ledger_index WHERE subject_kind = :kind", kind=kind)
     return int(found[0] or 0) if found else 0
 
 
@@ -281,7 +278,7 @@ def live_event_rows(db: Db, kind: str, slugs: Sequence[str]) -> list[Any]:
     """The index rows of the live events (corrections applied, retracted ones left out) of some subjects
     of one kind, in record order: ``position, type, subject, recorded_at, recorded_by, current``.
 
-    One query for readers and for the writer's refolds (``queries.load_subjects``).
+    One query for every reader of a subject's events.
     """
     return named_rows(db, "SELECT position, type, subject, recorded_at, recorded_by, current FROM ledger_index "
                           "WHERE subject_kind = :kind AND subject IN (:slugs) AND current IS NOT NULL "
@@ -324,8 +321,8 @@ def negotiations_as_of(db: Db, day: dt.date, imposer: str | None = None,
 
 # -- history ------------------------------------------------------------------------------------
 
-INDEX_COLUMNS = ("position, event_id, type, subject_kind, subject, target, date, recorded_at, recorded_by, "
-                 "payload, current")
+#: Every column of ``ledger_index``, as a select list.
+INDEX_COLUMNS = ", ".join(layout.ledger_index.columns)
 
 
 def history_rows(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,

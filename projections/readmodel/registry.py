@@ -33,16 +33,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Table
-
 from events.correction import CorrectionEvent
 from events.registry import EVENT_TYPES
 from events.summit import SummitScheduled
 from events.talks import ProposalSubmitted, TalksOpened
 from projections.measures import Interval, measure_timeline_plain
-from projections.readmodel.payload import canonical_text as dumps  # the one canonical text (re-exported)
-from projections.readmodel.tables import (
+from projections.readmodel.layout import (
     OPEN_END,
+    TableDef,
     measure_intervals,
     measure_scope,
     schedule_heads,
@@ -52,6 +50,7 @@ from projections.readmodel.tables import (
     track_pairs,
     track_parties,
 )
+from projections.readmodel.payload import canonical_text as dumps  # the one canonical text (re-exported)
 from projections.schedules import LineInterval, Revision, ScheduleHead, head_of, intervals_of, revisions_plain
 from projections.shapes import head_json, line_json, measure_json
 
@@ -241,7 +240,7 @@ class ReadModel:
     and never change.
     """
 
-    table: Table
+    table: TableDef
     kinds: tuple[str, ...]
     rows: Callable[[Folded], list[Row]]
     key: tuple[str, ...]
@@ -249,19 +248,18 @@ class ReadModel:
     owner: Callable[[Sequence[Any]], Subject]
     refold: bool = True
 
-    @cached_property
+    @property
     def columns(self) -> tuple[str, ...]:
-        # Asked per subject by the refold and verify: SQLAlchemy's column collection is slow to walk.
-        return tuple(c.name for c in self.table.columns)
+        return self.table.columns
 
     @property
     def owner_column(self) -> str:
         return self.columns[0]
 
 
-def _per_subject(table: Table, kind: str, rows: Callable[[Folded], list[Row]], *key: str) -> ReadModel:
+def _per_subject(table: TableDef, kind: str, rows: Callable[[Folded], list[Row]], *key: str) -> ReadModel:
     """A model whose first column names the subject its rows belong to."""
-    return ReadModel(table, (kind,), rows, key, f"{table.columns[0].name}{{c}}", lambda row: (kind, str(row[0])))
+    return ReadModel(table, (kind,), rows, key, f"{table.columns[0]}{{c}}", lambda row: (kind, str(row[0])))
 
 
 def _subject_owner(row: Sequence[Any]) -> Subject:

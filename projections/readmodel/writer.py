@@ -20,19 +20,19 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select, update
 
 from events.codes import Subject
 from events.registry import CORRECTION_TYPES
 from projections.inorder import InOrder
+from projections.readmodel.layout import TableDef, ledger_index, subjects
 from projections.readmodel.payload import index_text
-from projections.readmodel.queries import base_target, in_chunks, record_from_row
+from projections.readmodel.queries import WriteDb, base_target, in_chunks, record_from_row
+from projections.readmodel.reads import named_rows
 from projections.readmodel.registry import READ_MODELS, Folded, Live, ReadModel, dumps, introductions, subject_row
-from projections.readmodel.tables import ledger_index, ledger_meta, subjects
 from projections.recorded import effective_events
 
 
-def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+def bulk_insert(db: WriteDb, table: TableDef, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many rows with the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
 
     SQLAlchemy's per-row parameter processing costs more than the insert itself on an
@@ -46,17 +46,17 @@ def bulk_insert(conn: Connection, table: Any, rows: Sequence[dict[str, Any]]) ->
     # narrower tables. One column gives a bare value, so it is wrapped.
     pick = itemgetter(*columns)
     tuples = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
-    insert_tuples(conn, table.name, columns, tuples)
+    insert_tuples(db, table.name, columns, tuples)
 
 
-def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def insert_tuples(db: WriteDb, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Rows as tuples into ``table``'s ``columns``. On PostgreSQL through ``COPY … FROM STDIN``: one
     stream for the batch, where a pipelined ``executemany`` cost ~40 µs of client CPU per row."""
     if not rows:
         return
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = db.cursor()
     try:
-        if conn.dialect.name == "postgresql":
+        if db.dialect == "postgresql":
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -68,8 +68,7 @@ def insert_tuples(conn: Connection, table: str, columns: Sequence[str], rows: Se
 
 
 #: ``ledger_index``'s columns, in the order :func:`index_tuple` gives them.
-INDEX_COLUMNS = ("position", "event_id", "type", "subject_kind", "subject", "target", "date", "recorded_at",
-                 "recorded_by", "payload", "current")
+INDEX_COLUMNS = ledger_index.columns
 
 
 def index_tuple(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> tuple[Any, ...]:
@@ -86,52 +85,58 @@ def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subje
     return dict(zip(INDEX_COLUMNS, index_tuple(position, recorded_at, payload, subject), strict=True))
 
 
-def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
+def insert_rows(db: WriteDb, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
                 introduced: set[Subject] | None = None) -> set[str]:
     """Insert index rows and register what they introduce; return the base events corrections are about."""
-    return insert_index(conn, [tuple(row[c] for c in INDEX_COLUMNS) for row in rows], payloads, introduced)
+    return insert_index(db, [tuple(row[c] for c in INDEX_COLUMNS) for row in rows], payloads, introduced)
 
 
-def insert_index(conn: Connection, rows: Sequence[tuple[Any, ...]], payloads: Sequence[Mapping[str, Any]],
+def insert_index(db: WriteDb, rows: Sequence[tuple[Any, ...]], payloads: Sequence[Mapping[str, Any]],
                  introduced: set[Subject] | None = None) -> set[str]:
     """:func:`insert_rows` for rows as :func:`index_tuple` gives them."""
-    return insert_indexed(conn, rows, introductions(
+    return insert_indexed(db, rows, introductions(
         (row[0], payload, (row[3], row[4])) for row, payload in zip(rows, payloads, strict=True)), introduced)
 
 
-def insert_indexed(conn: Connection, rows: Sequence[tuple[Any, ...]], new: Mapping[Subject, int],
+def insert_indexed(db: WriteDb, rows: Sequence[tuple[Any, ...]], new: Mapping[Subject, int],
                    introduced: set[Subject] | None = None) -> set[str]:
     """Insert index rows and register the subjects they introduce (``new``: :func:`introductions` of their
     events, worked out by the caller; ``introduced`` as for :func:`register_subjects`); return the base
     events corrections are about."""
-    insert_tuples(conn, ledger_index.name, INDEX_COLUMNS, rows)
-    _register(conn, new, introduced)
-    return {base_target(conn, row[5]) for row in rows if row[5] is not None}
+    insert_tuples(db, ledger_index.name, INDEX_COLUMNS, rows)
+    _register(db, new, introduced)
+    return {base_target(db, row[5]) for row in rows if row[5] is not None}
 
 
-def recompute_current(conn: Connection, base_ids: set[str]) -> None:
+_INDEX_ROW = f"SELECT {', '.join(INDEX_COLUMNS)} FROM ledger_index"
+
+
+def recompute_current(db: WriteDb, base_ids: set[str]) -> None:
     """Set ``current`` of each base event to its payload with every live correction applied."""
     if not base_ids:
         return
     ids = sorted(base_ids)
-    base_rows = conn.execute(select(ledger_index).where(ledger_index.c.event_id.in_(ids))).all()
+    base_rows = [r for part in in_chunks(ids)
+                 for r in named_rows(db, f"{_INDEX_ROW} WHERE event_id IN (:ids)", ids=part)]
     # Corrections, retractions of them, retractions of those…: follow the chain to any depth.
     tree: list[Any] = []
     frontier = ids
     while frontier:
-        level = conn.execute(select(ledger_index).where(ledger_index.c.target.in_(frontier))).all()
+        level = [r for part in in_chunks(frontier)
+                 for r in named_rows(db, f"{_INDEX_ROW} WHERE target IN (:ids)", ids=part)]
         tree.extend(level)
         frontier = [r.event_id for r in level]
     records = [record_from_row(r, "payload") for r in (*base_rows, *tree)]
     records.sort(key=lambda r: r.position)
     live = {str(r.id): r for r in effective_events(records)}
+    mark = db.placeholder
     for row in base_rows:
         rec = live.get(row.event_id)
         current = dumps(rec.event.payload()) if rec is not None else None
-        conn.execute(update(ledger_index).where(ledger_index.c.position == row.position).values(current=current))
+        execute(db, f"UPDATE ledger_index SET current = {mark} WHERE position = {mark}", (current, row.position))
 
 
-def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
+def register_subjects(db: WriteDb, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
                       introduced: set[Subject] | None = None) -> None:
     """Record every subject these index rows introduce, once, whatever later corrections do.
 
@@ -140,36 +145,31 @@ def register_subjects(conn: Connection, rows: Sequence[dict[str, Any]], payloads
     is everything the table holds (the caller began from an empty one): it is asked instead of
     the table, and the new subjects are added to it.
     """
-    _register(conn, introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
+    _register(db, introductions((row["position"], payload, (row["subject_kind"], row["subject"]))
                                   for row, payload in zip(rows, payloads, strict=True)), introduced)
 
 
-def _register(conn: Connection, new: Mapping[Subject, int], introduced: set[Subject] | None = None) -> None:
+def _register(db: WriteDb, new: Mapping[Subject, int], introduced: set[Subject] | None = None) -> None:
     if introduced is not None:
         fresh = {s: p for s, p in new.items() if s not in introduced}
         introduced.update(fresh)
-        bulk_insert(conn, subjects, [subject_row(s, p) for s, p in fresh.items()])
+        bulk_insert(db, subjects, [subject_row(s, p) for s, p in fresh.items()])
         return
     by_kind: dict[str, list[str]] = {}
     for kind, slug in new:
         by_kind.setdefault(kind, []).append(slug)
     known: set[Subject] = set()
-    mark = placeholder(conn)
+    mark = db.placeholder
     for kind, slugs in by_kind.items():
         for part in in_chunks(slugs):
-            sql = f"SELECT slug FROM subjects WHERE kind = {mark} AND slug IN ({_marks(conn, len(part))})"
-            known.update((kind, slug) for (slug,) in fetch(conn, sql, [kind, *part]))
-    bulk_insert(conn, subjects, [subject_row(s, p) for s, p in new.items() if s not in known])
+            sql = f"SELECT slug FROM subjects WHERE kind = {mark} AND slug IN ({_marks(db, len(part))})"
+            known.update((kind, slug) for (slug,) in fetch(db, sql, [kind, *part]))
+    bulk_insert(db, subjects, [subject_row(s, p) for s, p in new.items() if s not in known])
 
 
-def placeholder(conn: Connection) -> str:
-    """The driver's parameter mark: ``?`` for sqlite3, ``%s`` for psycopg."""
-    return "?" if conn.dialect.name == "sqlite" else "%s"
-
-
-def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+def fetch(db: WriteDb, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Rows of one query as the driver's tuples (no per-row result processing)."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = db.cursor()
     try:
         cursor.execute(sql, tuple(params))
         return cursor.fetchall()  # type: ignore[no-any-return]
@@ -177,8 +177,8 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         cursor.close()
 
 
-def _marks(conn: Connection, n: int) -> str:
-    return ", ".join([placeholder(conn)] * n)
+def _marks(db: WriteDb, n: int) -> str:
+    return ", ".join([db.placeholder] * n)
 
 
 REFOLD_SLICE = 500
@@ -194,7 +194,7 @@ LiveText = tuple[int, "str | Mapping[str, Any]"]
 SliceRows = dict[str, list[tuple[Any, ...]]]
 
 
-def live_events(conn: Connection, kind: str, slugs: Sequence[str],
+def live_events(db: WriteDb, kind: str, slugs: Sequence[str],
                 held: Mapping[int, Mapping[str, Any]] | None = None) -> dict[str, list[Live]]:
     """The live events of these subjects (``current``, corrections applied), as plain JSON in record order.
 
@@ -203,34 +203,34 @@ def live_events(conn: Connection, kind: str, slugs: Sequence[str],
     known to read as recorded (no correction touched them); they are taken as they are,
     and only the others are read back.
     """
-    return {slug: _decoded(events) for slug, events in live_texts(conn, kind, slugs, held).items()}
+    return {slug: _decoded(events) for slug, events in live_texts(db, kind, slugs, held).items()}
 
 
-def live_texts(conn: Connection, kind: str, slugs: Sequence[str],
+def live_texts(db: WriteDb, kind: str, slugs: Sequence[str],
                held: Mapping[int, Mapping[str, Any]] | None = None) -> dict[str, list[LiveText]]:
     """As :func:`live_events`, but each event read back is left as its stored text.
 
     A parallel refold ships these to a worker, which decodes them: text pickles as one copy of
     bytes, where a decoded event would be pickled field by field and decoded twice.
     """
-    mark = placeholder(conn)
+    mark = db.placeholder
     out: dict[str, list[LiveText]] = {}
     for part in in_chunks(slugs):
-        where = f"subject_kind = {mark} AND subject IN ({_marks(conn, len(part))})"
+        where = f"subject_kind = {mark} AND subject IN ({_marks(db, len(part))})"
         if not held:
             sql = (f"SELECT subject, position, current FROM ledger_index WHERE {where} AND current IS NOT NULL "
                    "ORDER BY subject, position")
-            for slug, position, current in fetch(conn, sql, [kind, *part]):
+            for slug, position, current in fetch(db, sql, [kind, *part]):
                 out.setdefault(slug, []).append((position, current))
             continue
         # Positions from the subject index alone; the table only for events not held.
-        found = fetch(conn, f"SELECT subject, position FROM ledger_index WHERE {where} ORDER BY subject, position",
+        found = fetch(db, f"SELECT subject, position FROM ledger_index WHERE {where} ORDER BY subject, position",
                       [kind, *part])
         texts: dict[int, str] = {}
         for some in in_chunks([p for _, p in found if p not in held]):
-            sql = (f"SELECT position, current FROM ledger_index WHERE position IN ({_marks(conn, len(some))}) "
+            sql = (f"SELECT position, current FROM ledger_index WHERE position IN ({_marks(db, len(some))}) "
                    "AND current IS NOT NULL")
-            texts.update(fetch(conn, sql, some))
+            texts.update(fetch(db, sql, some))
         for slug, position in found:
             event: str | Mapping[str, Any] | None = held.get(position)
             if event is None:
@@ -272,63 +272,63 @@ def _slice_groups(texts: Mapping[str, list[LiveText]], slugs: Sequence[str]) -> 
     return [(slug, texts.get(slug, [])) for slug in slugs]
 
 
-def _store_slice(conn: Connection, kind: str, slugs: Sequence[str], rows: SliceRows, replace_rows: bool) -> None:
+def _store_slice(db: WriteDb, kind: str, slugs: Sequence[str], rows: SliceRows, replace_rows: bool) -> None:
     """Replace the rows of these subjects in every read model refolded from ``kind``'s events."""
     for model in _refolded(kind):
         if replace_rows:
             column = model.owner_column
             for part in in_chunks(slugs):
-                execute(conn, f"DELETE FROM {model.table.name} WHERE {column} IN ({_marks(conn, len(part))})", part)
-        insert_tuples(conn, model.table.name, model.columns, rows[model.table.name])
+                execute(db, f"DELETE FROM {model.table.name} WHERE {column} IN ({_marks(db, len(part))})", part)
+        insert_tuples(db, model.table.name, model.columns, rows[model.table.name])
 
 
-def execute(conn: Connection, sql: str, params: Sequence[Any] = ()) -> None:
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+def execute(db: WriteDb, sql: str, params: Sequence[Any] = ()) -> None:
+    cursor = db.cursor()
     try:
         cursor.execute(sql, tuple(params))
     finally:
         cursor.close()
 
 
-def index_batch(conn: Connection, batch: Sequence[Pending], introduced: set[Subject] | None = None) -> set[str]:
+def index_batch(db: WriteDb, batch: Sequence[Pending], introduced: set[Subject] | None = None) -> set[str]:
     """Insert the index rows of ``(position, record time, payload, subject)``; return the ids of the
     base events that corrections in the batch are about."""
     # One append stamps all its events with one record time: format each distinct time once.
     stamps = {at: at.astimezone(dt.UTC).isoformat(timespec="microseconds") for at in {at for _, at, _, _ in batch}}
     rows = [index_tuple(position, stamps[at], payload, subject) for position, at, payload, subject in batch]
-    return insert_index(conn, rows, [payload for _, _, payload, _ in batch], introduced)
+    return insert_index(db, rows, [payload for _, _, payload, _ in batch], introduced)
 
 
-def finish(conn: Connection, corrected: set[str], touched: Iterable[Subject], position: int,
+def finish(db: WriteDb, corrected: set[str], touched: Iterable[Subject], position: int,
            replace_rows: bool = True, pool: Executor | None = None) -> None:
     """Apply corrections to their targets, refold the touched subjects, note the position reached."""
-    recompute_current(conn, corrected)
-    refold(conn, touched, position, replace_rows, pool=pool)
+    recompute_current(db, corrected)
+    refold(db, touched, position, replace_rows, pool=pool)
 
 
-def refold(conn: Connection, touched: Iterable[Subject], position: int, replace_rows: bool = True,
+def refold(db: WriteDb, touched: Iterable[Subject], position: int, replace_rows: bool = True,
            held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None) -> None:
     """Refold the touched subjects and note the position the read models now reflect.
 
     ``held`` must hold only events that no correction has changed since they were written.
     ``pool``: worker processes for the folds of a large refold (:func:`refresh_subjects`).
     """
-    refresh_subjects(conn, touched, replace_rows, held, pool=pool)
-    set_meta(conn, "position", str(position))
+    refresh_subjects(db, touched, replace_rows, held, pool=pool)
+    set_meta(db, "position", str(position))
 
 
-def index_and_correct(conn: Connection, batch: Sequence[Pending], introduced: set[Subject] | None = None) -> set[str]:
+def index_and_correct(db: WriteDb, batch: Sequence[Pending], introduced: set[Subject] | None = None) -> set[str]:
     """Index a batch of newly stored events and apply its corrections; return the corrected event ids.
 
     The subjects the batch touches are refolded later, once per append (:func:`refold`):
     checks of later lines read the index and ``subjects``, never the folded intervals.
     """
-    corrected = index_batch(conn, batch, introduced)
-    recompute_current(conn, corrected)
+    corrected = index_batch(db, batch, introduced)
+    recompute_current(db, corrected)
     return corrected
 
 
-def refresh_subjects(conn: Connection, touched: Iterable[Subject], replace_rows: bool = True,
+def refresh_subjects(db: WriteDb, touched: Iterable[Subject], replace_rows: bool = True,
                      held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None) -> None:
     """Refold every touched subject from its own live events (batched per kind).
 
@@ -347,23 +347,23 @@ def refresh_subjects(conn: Connection, touched: Iterable[Subject], replace_rows:
         # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
         parts = in_chunks(slugs, REFOLD_SLICE)
         if pool is not None and len(slugs) > PARALLEL_MIN:
-            _refold_parallel(conn, kind, parts, held, replace_rows, pool)
+            _refold_parallel(db, kind, parts, held, replace_rows, pool)
             continue
         for part in parts:
-            texts = live_texts(conn, kind, part, held)
-            _store_slice(conn, kind, part, fold_slice(kind, _slice_groups(texts, part)), replace_rows)
+            texts = live_texts(db, kind, part, held)
+            _store_slice(db, kind, part, fold_slice(kind, _slice_groups(texts, part)), replace_rows)
 
 
-def _refold_parallel(conn: Connection, kind: str, parts: Iterable[list[str]],
+def _refold_parallel(db: WriteDb, kind: str, parts: Iterable[list[str]],
                      held: Mapping[int, Mapping[str, Any]] | None, replace_rows: bool, pool: Executor) -> None:
     """Fold slices in the pool while this process reads the next ones and inserts the finished ones, in order."""
     calls: InOrder[list[str], SliceRows] = InOrder(
-        pool, lambda part, rows: _store_slice(conn, kind, part, rows, replace_rows))
+        pool, lambda part, rows: _store_slice(db, kind, part, rows, replace_rows))
     for part in parts:
-        calls.put(part, fold_slice, kind, _slice_groups(live_texts(conn, kind, part, held), part))
+        calls.put(part, fold_slice, kind, _slice_groups(live_texts(db, kind, part, held), part))
     calls.drain()
 
 
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute(delete(ledger_meta).where(ledger_meta.c.key == key))
-    conn.execute(insert(ledger_meta).values(key=key, value=value))
+def set_meta(db: WriteDb, key: str, value: str) -> None:
+    execute(db, f"DELETE FROM ledger_meta WHERE key = {db.placeholder}", (key,))
+    execute(db, f"INSERT INTO ledger_meta (key, value) VALUES ({db.placeholder}, {db.placeholder})", (key, value))

@@ -1,5 +1,5 @@
-"""Read commands start without the write side: `ledger state` and `ledger rate` (and the other reads
-without ``--known-at``) import no SQLAlchemy and no ``eventsourcing`` module (issue 12: those were over
+"""Read commands start without the write side: `ledger state` and `ledger rate` (and the other reads,
+``--known-at`` replays included) import no SQLAlchemy and no ``eventsourcing`` module (issue 12: those were over
 a third of a read's start-up). Nor pydantic and the event models: ``state`` and ``diff`` fold negotiations
 from the stored JSON (another ~45 ms of a cold ``state``).
 
@@ -67,8 +67,10 @@ def forbidden(modules: list[str]) -> list[str]:
     ("schedule", "list", "--as-of", "2025-06-01"),
     ("schedule", "show", "us-hts-2025", "--product", "8703"),
     ("digest",),
+    ("state", "--as-of", "2025-06-01", "--known-at", "2099-01-01", "--format", "json"),
+    ("rate", "JP", "87032301", "--as-of", "2025-06-01", "--known-at", "2099-01-01"),
 ], ids=["state-pair", "state-json", "rate", "rates-json", "diff", "history", "timeline", "schedule-list",
-        "schedule-show", "digest"])
+        "schedule-show", "digest", "state-known-at", "rate-known-at"])
 def test_read_commands_import_no_sqlalchemy_and_no_eventsourcing(loaded: Cli, args: tuple[str, ...]) -> None:
     out, modules = modules_of(loaded.url, *args)
     assert out.strip(), "the command answered nothing"

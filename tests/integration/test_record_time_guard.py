@@ -22,9 +22,9 @@ import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from ledger.log import format_time
 from ledger.schema import INSERT_GUARD
 from ledger.service import Ledger
-from ledger.store import format_time
 from tests.conftest import Cli
 from tests.integration.test_tamper import raw, stored_state
 from tests.scenario import ev, seed_scenario
@@ -228,6 +228,7 @@ def test_a_writer_can_neither_switch_the_guard_off_nor_restore(
 
 def test_init_upgrades_a_ledger_from_before_the_guard(seeded: Ledger) -> None:
     """A ledger made before the guard (no trigger, no role column, schema 3) is told to upgrade, and init does it."""
+    from projections.readmodel.queries import OnConnection
     from projections.readmodel.writer import set_meta
 
     engine = raw(seeded.url)
@@ -236,7 +237,7 @@ def test_init_upgrades_a_ledger_from_before_the_guard(seeded: Ledger) -> None:
             on = " ON ledger_events" if conn.dialect.name == "postgresql" else ""
             conn.execute(text(f"DROP TRIGGER {INSERT_GUARD}{on}"))
             conn.execute(text("ALTER TABLE ledger_events DROP COLUMN recorded_by_role"))
-            set_meta(conn, "schema_version", "3")
+            set_meta(OnConnection(conn), "schema_version", "3")
     finally:
         engine.dispose()
     old = Cli(seeded.url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine
 
+from projections.readmodel.queries import OnConnection
 from projections.readmodel.tables import SCHEMA_VERSION
 from projections.readmodel.writer import set_meta
 from tests.scenario import seed_scenario
@@ -14,7 +15,7 @@ def test_an_older_schema_is_refused_with_the_command_that_upgrades_it(cli) -> No
     before = cli("state", "--as-of", "2025-06-10", "--format", "json").json()
     engine = create_engine(cli.url)
     with engine.begin() as conn:
-        set_meta(conn, "schema_version", "0")
+        set_meta(OnConnection(conn), "schema_version", "0")
     engine.dispose()
 
     refused = cli("state", "--as-of", "2025-06-10")

@@ -197,6 +197,7 @@ def test_an_appends_refold_with_held_events_and_a_pool_writes_what_it_writes_alo
     """``refold(…, held=…, pool=…)``, as an append's final refold may call it: events held in memory go to
     the workers as they are, the others as text read back; the rows replaced are the same either way."""
     from ledger.workers import process_pool
+    from projections.readmodel.queries import OnConnection
     from projections.readmodel.writer import refold
 
     engine = raw(generated.url)
@@ -210,7 +211,7 @@ def test_an_appends_refold_with_held_events_and_a_pool_writes_what_it_writes_alo
                 # Every other live event held, as an append holds the events it just wrote.
                 held = {r.position: orjson.loads(r.current) for r in rows[::2]}
                 with process_pool(workers) as pool:
-                    refold(conn, touched, len(rows), replace_rows=True, held=held, pool=pool)
+                    refold(OnConnection(conn), touched, len(rows), replace_rows=True, held=held, pool=pool)
                 results.append({m.table.name: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {m.table.name}"))),
                                                      key=repr)
                                 for m in READ_MODELS if m.refold})

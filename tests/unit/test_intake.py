@@ -110,7 +110,7 @@ payloads = st.dictionaries(st.text(max_size=10), st.recursive(
 def test_texts_made_by_a_worker_are_the_texts_the_writer_would_make(payload: dict[str, Any]) -> None:
     import orjson
 
-    from ledger.store import encode_state
+    from ledger.log import encode_state
     from projections.readmodel.payload import Payload, canonical_text, index_text
     from projections.readmodel.registry import dumps
 

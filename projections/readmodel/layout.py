@@ -1,0 +1,173 @@
+"""Read-model tables as plain data, kept in the ledger's database beside the event store.
+
+``ledger_index``   one row per stored event: position, id, subject, valid date, record time,
+                   author, the event as recorded (``payload``) and as it reads after
+                   corrections (``current``, NULL once retracted). History, export
+                   filters, subject folds and ``--known-at`` replays read it.
+``ledger_chain``   the tamper-evident hash chain, one link per position (append-only).
+``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
+                   rows, so ``--as-of D`` is an indexed range query, not a replay.
+``measure_scope``  every partner and HS prefix each measure has named, for candidate lookups.
+``track_parties``, ``track_pairs``, ``summit_tracks``  which tracks a country is party to (and with
+                   whom), which summits name a track.
+``schedule_heads``  one row per tariff schedule: imposer, basis, effective date, partners;
+                   which schedule is in force on a date is decided over these rows.
+``schedule_lines`` each schedule's lines over its own valid time, ``[valid_from, valid_to)``.
+``subjects``       measures, tracks, summits and proposals the ledger has ever introduced
+                   (a retracted opener stays introduced): what append checks consult.
+``ledger_meta``    key/value: schema version and the position the read models reflect.
+
+Which rows each read model holds — the rule that fills it from a subject's
+events — is declared in :mod:`projections.readmodel.registry`; ``rebuild``,
+``verify`` and the writer all take the list of read models from there.
+
+Declared here as plain data, not SQLAlchemy: an append (the writer, the registry, the checks)
+needs only names and column lists, and importing SQLAlchemy was ~130 ms of a one-event
+``ledger append``. :mod:`projections.readmodel.tables` builds the SQLAlchemy Core tables from
+these declarations for creating the schema and rebuilding indexes: one declaration of each table.
+
+Dates are ISO strings and record times fixed-width ISO UTC strings, so they sort
+and compare the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+# valid_to of an interval still open. No event date can reach it: events.limits.MAX_DATE stops a day
+# before (tests/cli/test_hardening.py checks both ends), so `valid_to > as_of` holds for every accepted day.
+OPEN_END = "9999-12-31"
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column: ``kind`` is ``position`` (a 64-bit integer; SQLite's INTEGER), ``int``, ``str`` (with ``size``)
+    or ``text``."""
+
+    name: str
+    kind: str
+    size: int | None = None
+    nullable: bool = True
+    key: bool = False
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class TableDef:
+    name: str
+    cols: tuple[Col, ...]
+    #: Non-unique indexes: (name, columns).
+    indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.cols)
+
+
+def _s(name: str, size: int, nullable: bool = False, **kw: bool) -> Col:
+    return Col(name, "str", size, nullable, **kw)
+
+
+def _t(name: str, nullable: bool = False) -> Col:
+    return Col(name, "text", None, nullable)
+
+
+def _ix(table: str, *columns: str, suffix: str | None = None) -> tuple[str, tuple[str, ...]]:
+    return (f"ix_{table}_{suffix or columns[0]}", columns)
+
+
+POSITION = Col("position", "position", nullable=False, key=True)
+
+ledger_index = TableDef("ledger_index", (
+    POSITION,
+    _s("event_id", 36, unique=True),
+    _s("type", 40),
+    _s("subject_kind", 10),
+    _s("subject", 100),
+    _s("target", 36, nullable=True),
+    _s("date", 10),
+    _s("recorded_at", 32),
+    _t("recorded_by"),
+    _t("payload"),
+    _t("current", nullable=True),
+), (
+    _ix("ledger_index", "subject_kind", "subject", "position", suffix="subject"),
+    _ix("ledger_index", "target"),
+    _ix("ledger_index", "recorded_at"),
+    _ix("ledger_index", "date"),
+))
+
+ledger_chain = TableDef("ledger_chain", (POSITION, _s("digest", 64)))
+
+measure_intervals = TableDef("measure_intervals", (
+    _s("measure", 100), _s("valid_from", 10), _s("valid_to", 10), _s("imposer", 2), _s("status", 10), _t("view"),
+), (
+    _ix("measure_intervals", "valid_from", "valid_to", suffix="asof"),
+    _ix("measure_intervals", "imposer", "valid_from"),
+    _ix("measure_intervals", "measure", "valid_from"),
+))
+
+# Every partner and HS prefix a measure has named in any version (axis "p" or "h"), so a
+# query for one partner or one product finds its candidate measures without scanning the rest.
+measure_scope = TableDef("measure_scope", (
+    _s("measure", 100), _s("imposer", 2), _s("axis", 1), _s("value", 10),
+), (
+    _ix("measure_scope", "axis", "value", "imposer", suffix="lookup"),
+    _ix("measure_scope", "measure"),
+))
+
+# Which countries are parties to which track, and which summits name which track.
+track_parties = TableDef("track_parties", (
+    _s("track", 100), _s("party", 2), _s("opened_on", 10),
+), (
+    _ix("track_parties", "party", "opened_on"),
+    _ix("track_parties", "track"),
+))
+
+# Ordered pairs of parties per track: "talks between US and JP" is one index lookup, however
+# many tracks either country has with others.
+track_pairs = TableDef("track_pairs", (
+    _s("track", 100), _s("party", 2), _s("other", 2), _s("opened_on", 10),
+), (
+    _ix("track_pairs", "party", "other", "opened_on", suffix="pair"),
+    _ix("track_pairs", "track"),
+))
+
+summit_tracks = TableDef("summit_tracks", (
+    _s("summit", 100), _s("track", 100),
+), (
+    _ix("summit_tracks", "track"),
+    _ix("summit_tracks", "summit"),
+))
+
+# One row per schedule (its live publication): the rows "which schedule is in force" is decided over.
+schedule_heads = TableDef("schedule_heads", (
+    _s("schedule", 100), _s("imposer", 2), _t("basis"), _s("effective_on", 10),
+    Col("position", "position", nullable=False), _t("head"),
+), (
+    _ix("schedule_heads", "imposer", "effective_on"),
+    _ix("schedule_heads", "schedule"),
+))
+
+# Each schedule's lines over its own valid time (supersession by a newer schedule is decided at query
+# time, over schedule_heads: see projections/schedules.py). rate is the ad-valorem percent as text, or NULL.
+schedule_lines = TableDef("schedule_lines", (
+    _s("schedule", 100), _s("imposer", 2), _t("basis"), _s("product", 10), _s("valid_from", 10), _s("valid_to", 10),
+    _s("rate", 40, nullable=True), _t("text"), Col("specific", "int", nullable=False),
+    _t("preferential", nullable=True),
+), (
+    _ix("schedule_lines", "schedule", "product", "valid_from", suffix="lookup"),
+))
+
+subjects = TableDef("subjects", (
+    _s("kind", 10, key=True), _s("slug", 201, key=True), Col("position", "position", nullable=False), _t("facts"),
+))
+
+ledger_meta = TableDef("ledger_meta", (_s("key", 40, key=True), _t("value")))
+
+#: Every table, in the order they are created.
+TABLES = (ledger_index, ledger_chain, measure_intervals, measure_scope, track_parties, track_pairs, summit_tracks,
+          schedule_heads, schedule_lines, subjects, ledger_meta)
+#: The keys ``ledger_meta`` holds; ``verify`` refuses any other (answers depend on both).
+META_KEYS = ("position", "schema_version")
