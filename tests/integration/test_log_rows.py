@@ -55,3 +55,16 @@ def test_an_append_notifies_the_librarys_channel_on_postgresql(store: Ledger) ->
     finally:
         listener.close()
     assert isinstance(listener, psycopg.Connection)
+
+
+def test_an_append_reuses_the_schema_checks_connection_and_leaves_it_as_a_reader(store: Ledger) -> None:
+    # A typed append checks the schema on a reader, then writes on the same connection (no second connect:
+    # ~15 ms on PostgreSQL) and keeps it idle for reads, with SQLite's page cache back to the default.
+    store.append([(1, EXAMPLES[0])])
+    assert len(store._idle) == 1
+    reader = store._idle[0][0]
+    if reader.dialect == "sqlite":
+        assert reader.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    store.append([(1, EXAMPLES[1])])
+    assert [r for r, _ in store._idle] == [reader]
+    assert store.digest().to_json()["events"] == 2
