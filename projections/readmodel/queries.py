@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from events.codes import Subject
-from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, _row_class, bind, column, in_chunks, rows  # noqa: F401
+from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, row_class, bind, column, in_chunks, rows  # noqa: F401
 
 if TYPE_CHECKING:
     from projections.recorded import Recorded
@@ -102,7 +102,7 @@ def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Itera
         cursor.execute(sql, args)
         make = None
         while chunk := cursor.fetchmany(page):
-            make = make or _row_class(tuple(d[0] for d in cursor.description))
+            make = make or row_class(tuple(d[0] for d in cursor.description))
             for row in chunk:
                 yield record_from_row(make._make(row), "payload")
     finally:

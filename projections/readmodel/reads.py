@@ -89,14 +89,14 @@ def named_rows(db: Db, sql: str, **params: Any) -> list[Any]:
     """The rows of ``sql`` as named tuples (``row.position``), for folds that read columns by name."""
     text, args = bind(sql, params, db.placeholder)
     cursor = db.execute(text, args)
-    make = _row_class(tuple(d[0] for d in cursor.description))
+    make = row_class(tuple(d[0] for d in cursor.description))
     return [make._make(r) for r in cursor.fetchall()]
 
 
 _ROW_CLASSES: dict[tuple[str, ...], Any] = {}
 
 
-def _row_class(names: tuple[str, ...]) -> Any:
+def row_class(names: tuple[str, ...]) -> Any:
     if names not in _ROW_CLASSES:
         _ROW_CLASSES[names] = namedtuple("Row", names)  # type: ignore[misc]  # noqa: PYI024
     return _ROW_CLASSES[names]
