@@ -94,8 +94,10 @@ def _foreign_tables(path: Path) -> list[str]:
     return sorted(name for name in names if not name.startswith("sqlite_"))
 
 
-def _driver_errors() -> tuple[type[BaseException], ...]:
-    """The database libraries' error classes that are loaded (psycopg only for PostgreSQL ledgers)."""
+def storage_errors() -> tuple[type[BaseException], ...]:
+    """The database libraries' error classes that are loaded: sqlite3's, and psycopg's (only PostgreSQL ledgers
+    load it), SQLAlchemy's and the event store's (an append or a read loads neither). An exception of a module
+    never loaded cannot have been raised, so nothing is imported here just to name its errors."""
     found: list[type[BaseException]] = [sqlite3.Error]
     for module, name in (("sqlalchemy.exc", "SQLAlchemyError"), ("eventsourcing.persistence", "PersistenceError"),
                          ("psycopg", "Error")):
@@ -121,7 +123,7 @@ def storage_failure(exc: BaseException, doing: str | None = None, where: str | N
     """
     if isinstance(exc, StorageError):
         return exc
-    if not isinstance(exc, _driver_errors()) and not (where and isinstance(exc, OSError)):
+    if not isinstance(exc, storage_errors()) and not (where and isinstance(exc, OSError)):
         return None
     why = reason(exc)
     lowered = why.lower()

@@ -529,21 +529,6 @@ class Ledger:
         yield replay
 
 
-def _driver_errors() -> tuple[type[BaseException], ...]:
-    """The storage errors of the modules this process has loaded: psycopg's (only PostgreSQL ledgers load it),
-    SQLAlchemy's and the event store's (an append loads neither). An exception of a module never loaded
-    cannot have been raised, so nothing is imported here just to name its errors."""
-    import sys
-
-    found: list[type[BaseException]] = []
-    for module, name in (("psycopg", "Error"), ("sqlalchemy.exc", "SQLAlchemyError"),
-                         ("eventsourcing.persistence", "PersistenceError")):
-        loaded = sys.modules.get(module)
-        if loaded is not None:
-            found.append(getattr(loaded, name))
-    return tuple(found)
-
-
 def _close_quietly(reader: Any) -> None:
     with suppress(Exception):  # closing a broken connection: nothing left to do
         reader.conn.close()
@@ -551,9 +536,9 @@ def _close_quietly(reader: Any) -> None:
 
 def _open_failure(exc: Exception, where: str) -> Exception:
     """A driver's failure to open the ledger as a :class:`StorageError` naming it; anything else unchanged."""
-    import sqlite3
+    from ledger.failures import storage_errors
 
-    if not isinstance(exc, (sqlite3.Error, *_driver_errors())):
+    if not isinstance(exc, storage_errors()):
         return exc
     first = str(exc).splitlines()[0] if str(exc) else ""
     return StorageError(f"cannot open the ledger at {where}: {exc.__class__.__name__}: {first}")
@@ -566,14 +551,14 @@ def _missing_table(exc: Any) -> bool:
 
 def _translate(call: Callable[[], Any]) -> Any:
     """Library and database failures → :class:`LedgerError`, at this edge."""
-    import sqlite3
+    from ledger.failures import storage_errors
 
     try:
         return call()
     except LedgerError:
         raise
     except Exception as exc:
-        if not isinstance(exc, (sqlite3.Error, *_driver_errors())):
+        if not isinstance(exc, storage_errors()):
             raise
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise StorageError(f"the database refused the write: {first}") from None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from events.codes import Subject
-from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, row_class, bind, column, in_chunks, rows  # noqa: F401
+from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, bind, column, in_chunks, row_class, rows  # noqa: F401
 
 if TYPE_CHECKING:
     from projections.recorded import Recorded
