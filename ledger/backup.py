@@ -41,21 +41,14 @@ from sqlalchemy import Connection, Engine, text
 from events.errors import BadInput, InputError
 from events.parse import parse_event
 from ledger.errors import IntegrityFailure, StorageError
+from ledger.storage import EVENTS_TABLE, STREAM_IDS
 
 FORMAT = "ledger_backup"
 VERSION = 1
 PAGE = 2000
-EVENTS_TABLE = "ledger_events"
 TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00")
 HEX = re.compile(r"[0-9a-f]{64}")
 LINE_KEYS = {"position", "recorded_at", "recorded_by_role", "topic", "event", "link"}
-
-
-def _stream_ids() -> tuple[Any, ...]:
-    """The ledger stream's id as each driver returns it: a UUID (psycopg), 16 bytes (SQLite), text."""
-    from ledger.store import LEDGER_STREAM
-
-    return (LEDGER_STREAM, LEDGER_STREAM.bytes, LEDGER_STREAM.hex, str(LEDGER_STREAM))
 
 
 # -- export --full ---------------------------------------------------------------------------------
@@ -80,7 +73,7 @@ def export_full(engine: Engine) -> Iterator[bytes]:
         rows = conn.execution_options(stream_results=True, max_row_buffer=PAGE).execute(text(
             f"SELECT e.originator_id, e.originator_version, e.topic, e.state, e.recorded_by_role, c.digest "
             f"FROM {EVENTS_TABLE} e LEFT JOIN ledger_chain c ON c.position = e.originator_version ORDER BY e.id"))
-        streams = _stream_ids()
+        streams = STREAM_IDS
         for position, (stream, version, topic, state, role, link) in enumerate(rows, start=1):
             if stream not in streams or version != position:
                 raise IntegrityFailure(position, "stored events are out of sequence: run `ledger verify`")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 def create_engine(url: str):  # type: ignore[no-untyped-def]
-    """A SQLAlchemy engine for the read path (no event-store machinery imported)."""
+    """A SQLAlchemy engine on ``url`` (backups, tokens; the event store's library makes its own), configured below."""
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(url)

@@ -20,13 +20,11 @@ from typing import Any
 
 import orjson
 
-from ledger.storage import LEDGER_STREAM
+from ledger.storage import EVENTS_TABLE, LEDGER_STREAM
 from projections.readmodel.payload import compact_text
 from projections.readmodel.queries import WriteDb
 from projections.readmodel.writer import insert_tuples
 
-#: The library's table for the application named ``ledger`` (``LedgerApplication``).
-EVENTS_TABLE = "ledger_events"
 #: The columns an append fills; the database numbers the row (``id``, the notification id).
 COLUMNS = ("originator_id", "originator_version", "topic", "state")
 

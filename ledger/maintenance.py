@@ -97,9 +97,7 @@ def _index_log(db: OnConnection, events: str,
         introduced.clear()
 
     # A second cursor reads the log while the first inserts: fetched a page at a time, so memory is a page.
-    # On PostgreSQL a named (server-side) cursor, else psycopg would fetch the whole log at once.
-    driver = db.driver
-    reader = driver.cursor(name="ledger_rebuild") if db.dialect == "postgresql" else driver.cursor()
+    reader = db.cursor(stream="ledger_rebuild")
     try:
         reader.execute(f"SELECT originator_version, state FROM {events} ORDER BY id")
         while page := reader.fetchmany(PAGE):

@@ -171,8 +171,9 @@ def create_schema(app: Any) -> bool:
     # --- end of operational tables -----------------------------------------------------------------------
     with engine.begin() as conn:
         if not existed and conn.execute(ledger_meta.select()).first() is None:
-            set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)
-            set_meta(OnConnection(conn), "position", "0")
+            db = OnConnection(conn)
+            set_meta(db, "schema_version", SCHEMA_VERSION)
+            set_meta(db, "position", "0")
         install_append_only(conn)
     return not existed
 

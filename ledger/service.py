@@ -116,7 +116,7 @@ class Ledger:
         return str(path) if path is not None else self.url.split("@")[-1]
 
     def engine(self) -> Any:
-        """A SQLAlchemy engine (backups, and the log replayed for ``known_at``); reads use :meth:`reading`."""
+        """A SQLAlchemy engine (full backups and tokens); reads and appends use the driver (:meth:`reading`)."""
         if self._engine is None:
             from ledger.engine import create_engine
 

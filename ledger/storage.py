@@ -16,14 +16,18 @@ their SQLAlchemy engine (:mod:`ledger.engine`).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from uuid import UUID
+
+from projections.readmodel.driver import DriverDb
 
 DEFAULT_URL = "sqlite:///ledger.db"
 # The ledger's single stream (``ledger.store``); here so that reads can name it without the event store.
 LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
+#: The stream's id as each driver may return it: a UUID (psycopg), 16 bytes (SQLite's blob), or text.
+STREAM_IDS = (LEDGER_STREAM, LEDGER_STREAM.bytes, LEDGER_STREAM.hex, str(LEDGER_STREAM))
+#: The log: the library's table for the application named ``ledger`` (``ledger.store.LedgerApplication``).
+EVENTS_TABLE = "ledger_events"
 # The backends the ledger is built and tested for (docs/spec.md §6); any other URL is bad input.
 SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 
@@ -67,7 +71,7 @@ def app_env(url: str) -> dict[str, str]:
     }
 
 
-class Reader:
+class Reader(DriverDb):
     """A DB-API connection for the read queries, with its driver's placeholder (``?`` or ``%s``).
 
     Each read runs in one transaction (:meth:`begin` … :meth:`end`), so every query of a command
@@ -76,19 +80,6 @@ class Reader:
     An append runs its one transaction on it too (:meth:`begin_write` … :meth:`commit`), as the
     writer's :class:`~projections.readmodel.queries.WriteDb`.
     """
-
-    def __init__(self, conn: Any, placeholder: str, dialect: str):
-        self.conn = conn
-        self.placeholder = placeholder
-        self.dialect = dialect
-
-    def execute(self, sql: str, args: Sequence[Any]) -> Any:
-        cursor = self.conn.cursor()
-        cursor.execute(sql, args)
-        return cursor
-
-    def cursor(self, name: str | None = None) -> Any:
-        return self.conn.cursor(name=name) if name else self.conn.cursor()
 
     def begin(self) -> None:
         if self.dialect == "sqlite":  # autocommit mode: the transaction is ours to open (psycopg opens its own)
@@ -134,7 +125,7 @@ def connect(url: str) -> Reader:
         conn = sqlite3.connect(str(path) if path is not None else ":memory:", isolation_level=None,
                                check_same_thread=False)
         conn.execute("PRAGMA busy_timeout = 60000")
-        return Reader(conn, "?", "sqlite")
+        return Reader(conn, "sqlite")
     import psycopg
 
-    return Reader(psycopg.connect("postgresql" + url[url.index("://"):]), "%s", "postgresql")
+    return Reader(psycopg.connect("postgresql" + url[url.index("://"):]), "postgresql")

@@ -49,7 +49,7 @@ from ledger.chain import GENESIS, link
 from ledger.errors import IntegrityFailure
 from ledger.replay import UNREADABLE, Validated, check_replay, validate_texts
 from ledger.schema import APPEND_ONLY, RESTORE_HINT, append_only_problems
-from ledger.store import LEDGER_STREAM
+from ledger.storage import STREAM_IDS
 from ledger.workers import process_pool, workers_for
 from projections.inorder import InOrder
 from projections.readmodel.registry import dumps
@@ -60,8 +60,6 @@ PAGE = 2000
 #: checked by the replay (tests/integration/test_tamper_tables.py holds the two lists to the schema).
 CHECKED_WITH_THE_LOG = ("ledger_chain", "ledger_index", "ledger_meta")
 DIGEST = re.compile(r"(?P<hex>[0-9a-f]{64})(?:\s+(?P<events>\d+))?")
-# The ledger stream's id as each driver returns it: a UUID (psycopg), 16 bytes (SQLite blob), or text.
-STREAM_IDS = (LEDGER_STREAM, LEDGER_STREAM.bytes, LEDGER_STREAM.hex, str(LEDGER_STREAM))
 _cursor_names = itertools.count()
 
 

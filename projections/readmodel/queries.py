@@ -12,11 +12,12 @@ The ``--known-at`` replays stream the index (:func:`records`) on the reader's co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from events.codes import Subject
+from projections.readmodel.driver import DriverDb, OnConnection  # noqa: F401  (the writer's connections)
 from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, bind, column, in_chunks, row_class, rows  # noqa: F401
 
 if TYPE_CHECKING:
@@ -29,27 +30,8 @@ class WriteDb(Db, Protocol):
 
     dialect: str
 
-    def cursor(self, name: str | None = None) -> Any:
-        """A new DB-API cursor on the connection (``name``: a PostgreSQL server-side cursor)."""
-
-
-class OnConnection:
-    """A SQLAlchemy connection as a :class:`WriteDb`: the SQL runs on its driver connection, inside the
-    transaction the connection is in."""
-
-    def __init__(self, conn: Any):  # a sqlalchemy.Connection (not imported: appends never load SQLAlchemy)
-        self.conn = conn
-        self.dialect = conn.dialect.name
-        self.placeholder = "%s" if self.dialect == "postgresql" else "?"
-        self.driver: Any = conn.connection.driver_connection
-
-    def execute(self, sql: str, args: Sequence[Any]) -> Any:
-        cursor = self.driver.cursor()
-        cursor.execute(sql, tuple(args))
-        return cursor
-
-    def cursor(self, name: str | None = None) -> Any:
-        return self.driver.cursor(name=name) if name else self.driver.cursor()
+    def cursor(self, stream: str | None = None) -> Any:
+        """A new DB-API cursor (``stream``: see :meth:`projections.readmodel.driver.DriverDb.cursor`)."""
 
 
 def get_meta(db: Db, key: str) -> str | None:
@@ -92,12 +74,12 @@ def event_subject(db: Db, event_id: UUID | str) -> Subject | None:
 def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Iterator[Recorded]:
     """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``.
 
-    Streamed a page at a time (PostgreSQL: a server-side cursor, else psycopg would fetch the whole log).
+    Streamed a page at a time (:meth:`~projections.readmodel.driver.DriverDb.cursor`).
     """
     where = " WHERE recorded_at <= :known_at" if known_at is not None else ""
     sql, args = bind(f"SELECT {INDEX_COLUMNS} FROM ledger_index{where} ORDER BY position", {"known_at": known_at},
                      db.placeholder)
-    cursor = db.cursor("ledger_records") if db.dialect == "postgresql" else db.cursor()
+    cursor = db.cursor(stream="ledger_records")
     try:
         cursor.execute(sql, args)
         make = None

@@ -11,8 +11,9 @@ from eventsourcing.utils import get_topic
 
 from events.parse import parse_event
 from events.registry import EVENT_TYPES
-from ledger.log import EVENTS_TABLE, topic_of
+from ledger.log import topic_of
 from ledger.service import Ledger
+from ledger.storage import EVENTS_TABLE
 from ledger.store import LEDGER_STREAM
 from tests.unit.test_events import EXAMPLES
 
