@@ -33,7 +33,7 @@ from projections.readmodel.payload import Payload
 from projections.readmodel.queries import WriteDb
 from projections.readmodel.reads import chain_head, column
 from projections.readmodel.registry import READ_MODELS
-from projections.readmodel.writer import bulk_insert, execute, index_and_correct, refold
+from projections.readmodel.writer import DeferredIndexes, bulk_insert, execute, index_and_correct, refold
 
 CHUNK = 2000
 ANALYZE_AFTER = 5_000
@@ -168,8 +168,12 @@ def append(
         held: dict[int, dict[str, Any]] = {}
         held_ids: dict[str, int] = {}
         stopped_after: int | None = None
+        deferred: DeferredIndexes | None = None
         lines = iter(items)
         for chunk in chunks(lines, CHUNK):
+            if deferred is None and head.position == 0 and len(chunk) == CHUNK:
+                # A large import into an empty ledger: index its rows once, at the end (SQLite only).
+                deferred = DeferredIndexes(db)
             batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]] = []
             completed = [(line, item if isinstance(item, list) else (_payload(item[0], now.date()), item[1]))
                          for line, item in chunk]
@@ -219,8 +223,12 @@ def append(
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
+            if deferred is not None:
+                deferred.build(ledger_index)  # the refold reads events through the subject index
             refold(db, touched, position, replace_rows=head.position > 0, held=held, pool=pool)
             _analyze(db, rows)
+        if deferred is not None:
+            deferred.build()
         db.commit()
         return AppendResult(appended, duplicates, first, position if appended else None, digest, last_id)
     except BaseException:

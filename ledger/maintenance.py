@@ -14,16 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
 from ledger.workers import process_pool, workers_for
+from projections.readmodel.layout import ledger_index
 from projections.readmodel.queries import OnConnection, event_subject
 from projections.readmodel.registry import READ_MODELS, Subject, introduction
-from projections.readmodel.tables import ledger_index, metadata
-from projections.readmodel.writer import finish, index_tuple, insert_indexed
+from projections.readmodel.writer import DeferredIndexes, execute, finish, index_tuple, insert_indexed
 
 PAGE = 2000
 
@@ -50,25 +50,15 @@ def rebuild(app: Any, progress: Callable[[int], None] | None = None) -> int:
         conn = lock_session(session)
         db = OnConnection(conn)
         events = app.recorder.events_table_name
-        tables = (ledger_index, *(metadata.tables[m.table.name] for m in READ_MODELS))
-        for table in tables:
-            conn.execute(delete(table))
-        # Bulk load, then index: building an index from sorted rows once is cheaper than keeping it up to
-        # date row by row (random slugs and ids). Unique keys stay, as constraints. SQLite only: on
-        # PostgreSQL a writer role may rebuild without owning the indexes, and DROP INDEX needs the owner.
-        dropped = [index for table in tables for index in table.indexes
-                   if not index.unique and conn.dialect.name == "sqlite"]
-        for index in dropped:
-            index.drop(conn)
+        for table in (ledger_index, *(m.table for m in READ_MODELS)):
+            execute(db, f"DELETE FROM {table.name}")
+        deferred = DeferredIndexes(db)  # built again from sorted rows, below
         corrected, touched, count = _index_log(db, events, progress)
-        # The refold reads each subject's events through the index's subject key: build those first.
-        for index in (i for i in dropped if i.table is ledger_index):
-            index.create(conn)
+        deferred.build(ledger_index)  # the refold reads each subject's events through the subject index
         # Workers fold while this process reads and inserts (ledger.workers; LEDGER_WORKERS=0 for none).
         with process_pool(workers_for(count)) as pool:
             finish(db, corrected, touched, count, replace_rows=False, pool=pool)
-        for index in (i for i in dropped if i.table is not ledger_index):
-            index.create(conn)
+        deferred.build()
         session.commit()
         return count
     finally:

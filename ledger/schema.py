@@ -71,18 +71,25 @@ ROLE_COLUMN = "recorded_by_role"
 
 # A stored event is `{"recorded_at":"<32 characters>","event":…}` (ledger.store.EntryMapper), so the
 # guard asks for exactly that: the record time is then bytes 17-48 of a row, and the previous row's is
-# read without parsing it. One `recorded_at` key only: SQLite's JSON functions read the first of two
-# equal keys where Python (and PostgreSQL's jsonb) read the last. Fixed-width UTC text sorts as time.
+# read without parsing it. One `recorded_at` key only, whose value is those bytes: SQLite's JSON
+# functions read the first of two equal keys where Python (and PostgreSQL's jsonb) read the last.
+# Fixed-width UTC text sorts as time.
+#
+# A CASE, because SQLite evaluates every operand of AND and OR: the form, the calendar and the clock are
+# checked only for a time the log does not hold yet. A row stamped with the last row's time (all but the
+# first row of an append) adds no new time, and that time passed this guard when it was stored. The
+# JSON is parsed once (json_each), not twice. 10.8 -> 7.2 µs per inserted row (docs/performance.md).
 _PREFIX = '{"recorded_at":"'
 _SQLITE_GUARD = f"""CREATE TRIGGER {INSERT_GUARD} BEFORE INSERT ON ledger_events
 WHEN NOT coalesce((
-  SELECT substr(s, 1, 16) = '{_PREFIX}'
-     AND json_extract(s, '$.recorded_at') = t
-     AND (SELECT count(*) FROM json_each(s) WHERE key = 'recorded_at') = 1
-     AND t GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00'
-     AND datetime(substr(t, 1, 19), '+0 days') = replace(substr(t, 1, 19), 'T', ' ')
-     AND t >= coalesce(last, '')
-     AND (substr(t, 1, 23) <= strftime('%Y-%m-%dT%H:%M:%f', 'now') OR t = last)
+  SELECT CASE
+    WHEN substr(s, 1, 16) <> '{_PREFIX}' OR t < coalesce(last, '') THEN 0
+    WHEN CASE WHEN t = last THEN 1 ELSE
+        t GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]+00:00'
+        AND datetime(substr(t, 1, 19), '+0 days') = replace(substr(t, 1, 19), 'T', ' ')
+        AND substr(t, 1, 23) <= strftime('%Y-%m-%dT%H:%M:%f', 'now') END
+      THEN (SELECT count(*) = 1 AND max(value) = t FROM json_each(s) WHERE key = 'recorded_at')
+    ELSE 0 END
   FROM (SELECT CAST(NEW.state AS TEXT) AS s, CAST(substr(NEW.state, 17, 32) AS TEXT) AS t,
                (SELECT CAST(substr(state, 17, 32) AS TEXT) FROM ledger_events ORDER BY id DESC LIMIT 1) AS last)
 ), 0)
@@ -176,6 +183,17 @@ def create_schema(app: Any) -> bool:
             set_meta(db, "position", "0")
         install_append_only(conn)
     return not existed
+
+
+def recreate_indexes(conn: Connection) -> None:
+    """Drop and create every read model's non-unique index as declared now: an upgrade (``init`` of a ledger
+    whose schema version is older) may have changed one's definition, which ``create_all`` leaves alone
+    when the name exists."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            if not index.unique:
+                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+                index.create(conn)
 
 
 def install_append_only(conn: Connection) -> list[str]:

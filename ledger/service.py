@@ -235,7 +235,7 @@ class Ledger:
         """
         from ledger.failures import check_init_target, storage_failure
         from ledger.maintenance import rebuild
-        from ledger.schema import create_schema
+        from ledger.schema import create_schema, recreate_indexes
         from projections.readmodel.queries import OnConnection, get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
         from projections.readmodel.writer import set_meta
@@ -247,7 +247,10 @@ class Ledger:
             with engine.connect() as conn:
                 version = get_meta(OnConnection(conn), "schema_version")
             if version != SCHEMA_VERSION:
-                # An older ledger: the new tables exist now; refold every read model from the log.
+                # An older ledger: the new tables exist now; its indexes as declared now, then every read
+                # model refolded from the log.
+                with engine.begin() as conn:
+                    recreate_indexes(conn)
                 rebuild(self.app())
                 with engine.begin() as conn:
                     set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)

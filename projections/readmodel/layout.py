@@ -57,12 +57,35 @@ class Col:
 class TableDef:
     name: str
     cols: tuple[Col, ...]
-    #: Non-unique indexes: (name, columns).
-    indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Non-unique indexes: (name, columns), or (name, columns, condition) for a partial index.
+    indexes: tuple[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], str], ...] = ()
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.cols)
+
+    @cached_property
+    def index_defs(self) -> tuple[IndexDef, ...]:
+        return tuple(IndexDef(self.name, spec[0], spec[1], spec[2] if len(spec) > 2 else None)  # type: ignore[misc]
+                     for spec in self.indexes)
+
+
+@dataclass(frozen=True)
+class IndexDef:
+    """A non-unique index of a table, with its DDL as SQLAlchemy emits it for :mod:`~projections.readmodel.tables`."""
+
+    table: str
+    name: str
+    columns: tuple[str, ...]
+    where: str | None = None
+
+    @property
+    def create_sql(self) -> str:
+        """>>> IndexDef("t", "ix_t_a", ("a", "b"), "a IS NOT NULL").create_sql
+        'CREATE INDEX ix_t_a ON t (a, b) WHERE a IS NOT NULL'
+        """
+        return f"CREATE INDEX {self.name} ON {self.table} ({', '.join(self.columns)})" + (
+            f" WHERE {self.where}" if self.where else "")
 
 
 def _s(name: str, size: int, nullable: bool = False, **kw: bool) -> Col:
@@ -75,6 +98,10 @@ def _t(name: str, nullable: bool = False) -> Col:
 
 def _ix(table: str, *columns: str, suffix: str | None = None) -> tuple[str, tuple[str, ...]]:
     return (f"ix_{table}_{suffix or columns[0]}", columns)
+
+
+def _partial(table: str, column: str, where: str) -> tuple[str, tuple[str, ...], str]:
+    return (f"ix_{table}_{column}", (column,), where)
 
 
 POSITION = Col("position", "position", nullable=False, key=True)
@@ -93,7 +120,10 @@ ledger_index = TableDef("ledger_index", (
     _t("current", nullable=True),
 ), (
     _ix("ledger_index", "subject_kind", "subject", "position", suffix="subject"),
-    _ix("ledger_index", "target"),
+    # Only corrections have a target (~1% of events): an entry for every other row cost each insert
+    # ~1.3 µs and was never read. `target = ?` and `target IN (…)` imply the condition, so both
+    # SQLite and PostgreSQL use it.
+    _partial("ledger_index", "target", "target IS NOT NULL"),
     _ix("ledger_index", "recorded_at"),
     _ix("ledger_index", "date"),
 ))

@@ -49,7 +49,7 @@ T = TypeVar("T")
 #: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
 IN_LIST = 500
 #: The read models' schema this program writes and reads (``ledger_meta.schema_version``).
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 
 class Db(Protocol):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
 
 from projections.readmodel import layout
 from projections.readmodel.layout import META_KEYS as META_KEYS
@@ -31,7 +31,13 @@ def _table(table: TableDef) -> Table:
     columns: list[Column[Any]] = [
         Column(c.name, _type(c), primary_key=c.key, nullable=c.nullable and not c.key, unique=c.unique or None,
                autoincrement=False if c.key else "auto") for c in table.cols]
-    return Table(table.name, metadata, *columns, *(Index(name, *cols) for name, cols in table.indexes))
+    return Table(table.name, metadata, *columns, *(_index(*spec) for spec in table.indexes))
+
+
+def _index(name: str, columns: tuple[str, ...], where: str | None = None) -> Index:
+    if where is None:
+        return Index(name, *columns)
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 ledger_index, ledger_chain, measure_intervals, measure_scope, track_parties, track_pairs, summit_tracks, \

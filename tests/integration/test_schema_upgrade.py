@@ -25,3 +25,37 @@ def test_an_older_schema_is_refused_with_the_command_that_upgrades_it(cli) -> No
     assert cli("init").exit_code == 0
     assert cli("state", "--as-of", "2025-06-10", "--format", "json").json() == before
     assert SCHEMA_VERSION != "0"
+
+
+def test_init_upgrades_schema_5_indexes_and_guard(cli) -> None:  # type: ignore[no-untyped-def]
+    """Schema 6 made the correction-target index partial and the SQLite insert guard cheaper: `ledger init`
+    of a schema-5 ledger puts both in place as declared, and the answers do not change."""
+    from sqlalchemy import text
+
+    from ledger.schema import INSERT_GUARD, SQLITE_TRIGGERS
+
+    assert cli.append_lines(seed_scenario()).exit_code == 0
+    before = cli("history", "--format", "json").json()
+    engine = create_engine(cli.url)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_ledger_index_target"))
+        conn.execute(text("CREATE INDEX ix_ledger_index_target ON ledger_index (target)"))
+        if sqlite:  # a guard other than the declared one, as an older ledger has
+            conn.execute(text(f"DROP TRIGGER {INSERT_GUARD}"))
+            conn.execute(text(SQLITE_TRIGGERS[INSERT_GUARD].replace("THEN 0", "OR 0 THEN 0", 1)))
+        set_meta(OnConnection(conn), "schema_version", "5")
+    assert "run `ledger init` to upgrade it" in cli("history").stderr
+    assert "run `ledger init` to upgrade it" in cli("verify").stderr
+
+    assert cli("init").exit_code == 0
+    with engine.connect() as conn:
+        if sqlite:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ix_ledger_index_target'")).scalar()
+        else:
+            sql = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_ledger_index_target' "
+                                    "AND schemaname = current_schema()")).scalar()
+    engine.dispose()
+    assert "WHERE" in str(sql) and "target IS NOT NULL" in str(sql)
+    assert cli("verify").exit_code == 0
+    assert cli("history", "--format", "json").json() == before
