@@ -81,7 +81,9 @@ class IndexDef:
 
     @property
     def create_sql(self) -> str:
-        """>>> IndexDef("t", "ix_t_a", ("a", "b"), "a IS NOT NULL").create_sql
+        """The statement that creates it.
+
+        >>> IndexDef("t", "ix_t_a", ("a", "b"), "a IS NOT NULL").create_sql
         'CREATE INDEX ix_t_a ON t (a, b) WHERE a IS NOT NULL'
         """
         return f"CREATE INDEX {self.name} ON {self.table} ({', '.join(self.columns)})" + (

@@ -37,7 +37,8 @@ def indexes(url: str) -> dict[str, Any]:
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
-                rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+                rows = conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                         "WHERE type = 'index' AND sql IS NOT NULL"))
                 return {name: sql for name, sql in rows if name in DECLARED}
             rows = conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"))
             return {name: True for (name,) in rows if name in DECLARED}
