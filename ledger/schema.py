@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlalchemy import Connection, inspect, text
 
+from projections.readmodel.layout import TABLES
 from projections.readmodel.queries import OnConnection
 from projections.readmodel.tables import SCHEMA_VERSION, ledger_meta, metadata
 from projections.readmodel.writer import set_meta
@@ -189,11 +190,10 @@ def recreate_indexes(conn: Connection) -> None:
     """Drop and create every read model's non-unique index as declared now: an upgrade (``init`` of a ledger
     whose schema version is older) may have changed one's definition, which ``create_all`` leaves alone
     when the name exists."""
-    for table in metadata.sorted_tables:
+    for table in TABLES:
         for index in table.indexes:
-            if not index.unique:
-                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-                index.create(conn)
+            conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+            conn.execute(text(index.create_sql))
 
 
 def install_append_only(conn: Connection) -> list[str]:

@@ -57,22 +57,21 @@ class Col:
 class TableDef:
     name: str
     cols: tuple[Col, ...]
-    #: Non-unique indexes: (name, columns), or (name, columns, condition) for a partial index.
-    indexes: tuple[tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], str], ...] = ()
+    #: Non-unique indexes.
+    indexes: tuple[IndexDef, ...] = ()
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.cols)
 
-    @cached_property
-    def index_defs(self) -> tuple[IndexDef, ...]:
-        return tuple(IndexDef(self.name, spec[0], spec[1], spec[2] if len(spec) > 2 else None)  # type: ignore[misc]
-                     for spec in self.indexes)
-
 
 @dataclass(frozen=True)
 class IndexDef:
-    """A non-unique index of a table, with its DDL as SQLAlchemy emits it for :mod:`~projections.readmodel.tables`."""
+    """A non-unique index of a table (``where``: the condition of a partial index).
+
+    Its DDL is SQLAlchemy's for the same index (:mod:`~projections.readmodel.tables`), so an index built by
+    ``create_all``, by ``init``'s upgrade or after a bulk load reads the same in ``sqlite_master``.
+    """
 
     table: str
     name: str
@@ -98,12 +97,8 @@ def _t(name: str, nullable: bool = False) -> Col:
     return Col(name, "text", None, nullable)
 
 
-def _ix(table: str, *columns: str, suffix: str | None = None) -> tuple[str, tuple[str, ...]]:
-    return (f"ix_{table}_{suffix or columns[0]}", columns)
-
-
-def _partial(table: str, column: str, where: str) -> tuple[str, tuple[str, ...], str]:
-    return (f"ix_{table}_{column}", (column,), where)
+def _ix(table: str, *columns: str, suffix: str | None = None, where: str | None = None) -> IndexDef:
+    return IndexDef(table, f"ix_{table}_{suffix or columns[0]}", columns, where)
 
 
 POSITION = Col("position", "position", nullable=False, key=True)
@@ -125,7 +120,7 @@ ledger_index = TableDef("ledger_index", (
     # Only corrections have a target (~1% of events): an entry for every other row cost each insert
     # ~1.3 µs and was never read. `target = ?` and `target IN (…)` imply the condition, so both
     # SQLite and PostgreSQL use it.
-    _partial("ledger_index", "target", "target IS NOT NULL"),
+    _ix("ledger_index", "target", where="target IS NOT NULL"),
     _ix("ledger_index", "recorded_at"),
     _ix("ledger_index", "date"),
 ))

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Tab
 from projections.readmodel import layout
 from projections.readmodel.layout import META_KEYS as META_KEYS
 from projections.readmodel.layout import OPEN_END as OPEN_END
-from projections.readmodel.layout import Col, TableDef
+from projections.readmodel.layout import Col, IndexDef, TableDef
 
 metadata = MetaData()
 Position = BigInteger().with_variant(Integer(), "sqlite")
@@ -31,13 +31,13 @@ def _table(table: TableDef) -> Table:
     columns: list[Column[Any]] = [
         Column(c.name, _type(c), primary_key=c.key, nullable=c.nullable and not c.key, unique=c.unique or None,
                autoincrement=False if c.key else "auto") for c in table.cols]
-    return Table(table.name, metadata, *columns, *(_index(*spec) for spec in table.indexes))
+    return Table(table.name, metadata, *columns, *(_index(index) for index in table.indexes))
 
 
-def _index(name: str, columns: tuple[str, ...], where: str | None = None) -> Index:
-    if where is None:
-        return Index(name, *columns)
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+def _index(index: IndexDef) -> Index:
+    if index.where is None:
+        return Index(index.name, *index.columns)
+    return Index(index.name, *index.columns, sqlite_where=text(index.where), postgresql_where=text(index.where))
 
 
 ledger_index, ledger_chain, measure_intervals, measure_scope, track_parties, track_pairs, summit_tracks, \

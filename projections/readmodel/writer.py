@@ -367,7 +367,7 @@ def _refold_parallel(db: WriteDb, kind: str, parts: Iterable[list[str]],
 class DeferredIndexes:
     """A bulk load into empty read models (``rebuild``; an import into an empty SQLite ledger) drops their
     non-unique indexes and builds each again once, from sorted rows, rather than keeping it up to date row by
-    row on random keys (slugs, dates): at 1M events the index inserts were most of the write time.
+    row on random keys (slugs, dates): at 1M events those inserts were the largest part of an import's time.
 
     Kept: the unique keys (event ids: duplicate checks and correction targets are looked up by them) and the
     partial index of correction targets, which corrections consult while the load runs and which holds one
@@ -382,7 +382,7 @@ class DeferredIndexes:
         # SQLite only: on PostgreSQL a writer role may load without owning the indexes, and DROP INDEX needs
         # the owner.
         self.pending = [index for table in (ledger_index, *(m.table for m in READ_MODELS))
-                        for index in table.index_defs if index.where is None] if db.dialect == "sqlite" else []
+                        for index in table.indexes if index.where is None] if db.dialect == "sqlite" else []
         for index in self.pending:
             execute(db, f"DROP INDEX IF EXISTS {index.name}")
 

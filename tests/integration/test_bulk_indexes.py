@@ -21,7 +21,7 @@ from projections.readmodel.layout import TABLES
 from tests.conftest import Cli
 from tests.integration.test_tamper import raw
 
-DECLARED = {index.name: index for table in TABLES for index in table.index_defs}
+DECLARED = {index.name: index for table in TABLES for index in table.indexes}
 
 
 @pytest.fixture(scope="module")
