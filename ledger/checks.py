@@ -67,11 +67,16 @@ def comparable(payload: Mapping[str, Any]) -> bytes:
 
 
 #: The index columns a :class:`Known` is made of, in :func:`_known`'s order.
-_KNOWN = "type, subject_kind, subject, payload, current"
+_KNOWN = "type, subject_kind, subject, payload, current, target"
 
 
-def _known(type_: str, kind: str, slug: str, payload: str, current: str | None) -> Known:
-    return Known(type_, (kind, slug), orjson.loads(payload), orjson.loads(current) if current is not None else None)
+def _known(type_: str, kind: str, slug: str, payload: str, current: str | None, target: str | None) -> Known:
+    recorded = orjson.loads(payload)
+    # ``current`` is stored only where corrections changed the event (JSON null once retracted);
+    # a correction itself reads as nothing a later correction could apply to.
+    if current is not None:
+        return Known(type_, (kind, slug), recorded, orjson.loads(current))
+    return Known(type_, (kind, slug), recorded, None if target is not None else recorded)
 
 
 class Rules:

@@ -47,6 +47,7 @@ from events.registry import EVENT_TYPES
 from ledger.checks import LogRules
 from ledger.errors import IntegrityFailure
 from projections.inorder import InOrder
+from projections.readmodel.layout import RETRACTED
 from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, rank
 from projections.readmodel.writer import CORRECTION_TYPES
 from projections.recorded import Recorded, effective_events
@@ -70,10 +71,9 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
     """
     # Subject order, one kind after another: each kind's rows come straight off the subject index, with
     # no sort of the whole log; kinds outside KINDS (a correction of nothing) rank last, together.
-    # ``current`` only where it differs from ``payload`` (a corrected or retracted event), with a flag for
-    # "the same": the rows go to worker processes, and most events read as recorded.
-    columns = ("position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current = payload, "
-               "CASE WHEN current = payload THEN NULL ELSE current END")
+    # ``current`` is stored only where corrections changed an event (NULL for most rows), so the rows
+    # that go to worker processes carry one copy of each event.
+    columns = "position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current"
     known = ", ".join(f"'{k}'" for k in KINDS)
     index = itertools.chain(
         *(rows(f"SELECT {columns} FROM ledger_index WHERE subject_kind = '{k}' ORDER BY subject{collate}, position")
@@ -84,7 +84,7 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
                               f"ORDER BY {m.order.format(c=collate)}")) for m in READ_MODELS]
     tracks: dict[str, int] = {}  # track -> the position that introduced it, for the summits that name it
     subjects: Iterator[Subject] = (
-        (kind, slug, [(r[0], r[1], r[4], r[5], r[6], r[7], r[8]) for r in group])
+        (kind, slug, [(r[0], r[1], r[4], r[5], r[6], r[7]) for r in group])
         for (kind, slug), group in itertools.groupby(index, key=lambda r: (r[2], r[3])))
     if pool is None:
         for subject in subjects:
@@ -96,7 +96,7 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
 
 
 #: One subject as the replay takes it: its kind, slug and index rows, each ``(position, event_id, recorded_at,
-#: recorded_by, payload, current = payload, current if different)`` (see :func:`check_replay`).
+#: recorded_by, payload, current)`` (see :func:`check_replay`).
 Subject = tuple[str, str, list[tuple[Any, ...]]]
 #: A parallel replay's slices: about this many events each, so memory follows the slice.
 SLICE_EVENTS = 2000
@@ -141,8 +141,8 @@ def replay_slice(subjects: Sequence[Subject], tracks: dict[str, int], partial: b
         position = slim[0][0]
         # The index row as the checks read it: (position, event_id, kind, slug, recorded_at, recorded_by,
         # payload, current).
-        members: list[Sequence[Any]] = [(p, i, kind, slug, at, by, payload, payload if same else other)
-                                         for p, i, at, by, payload, same, other in slim]
+        members: list[Sequence[Any]] = [(p, i, kind, slug, at, by, payload, current)
+                                         for p, i, at, by, payload, current in slim]
         try:
             folded = _replay_subject(kind, slug, members, tracks, partial, validated)
             rows: dict[str, Expected] = {}
@@ -236,9 +236,9 @@ def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: 
             tracks[slug] = opener
     recorded = [(row[0], p) for row, p in zip(members, payloads, strict=True)]
     if not corrected:
-        # Nothing corrects these events, so each reads as recorded: byte for byte the payload.
+        # Nothing corrects these events, so each reads as recorded: no ``current`` stored.
         for row in members:
-            if row[7] != row[6]:
+            if row[7] is not None:
                 raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
                                        "ledger_index")
         return Folded(kind, slug, recorded, recorded)
@@ -246,9 +246,18 @@ def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: 
     live = effective_events(_records(members, payloads))
     current = {str(r.id): r.event.payload() for r in live}
     for row, payload in zip(members, payloads, strict=True):
-        want = None if payload["type"] in CORRECTION_TYPES else current.get(row[1])
-        have = None if row[7] is None else _row_json(row, 7)
-        if want != have:
+        if payload["type"] in CORRECTION_TYPES:  # a correction stands as recorded: nothing stored
+            same = row[7] is None
+        else:
+            # As the writer stores it: nothing where the event reads as recorded, JSON null once retracted.
+            want = current.get(row[1])
+            if row[7] is None:
+                same = want == payload
+            elif row[7] == RETRACTED:
+                same = want is None
+            else:
+                same = want is not None and want != payload and _row_json(row, 7) == want
+        if not same:
             raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
                                    "ledger_index")
     return Folded(kind, slug, [(r.position, current[str(r.id)]) for r in live], recorded)

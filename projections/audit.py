@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from projections.readmodel.layout import RETRACTED
 from projections.results import History, HistoryEntry
 
 # Fields of an event that the history entry carries in its own columns.
@@ -23,12 +24,13 @@ ENVELOPE_KEYS = ("type", "date", "id", "recorded_by", "source")
 def record_status(row: Any) -> str:
     """``recorded``, ``corrected`` or ``retracted``: how the event reads now.
 
-    Only corrections have a ``target``; their own ``current`` is always empty, and they
-    stand as recorded. Another event reads as its ``current`` (None once retracted).
+    Only corrections have a ``target``, and they stand as recorded. Another event has a
+    ``current`` only where corrections changed it: JSON ``null`` once retracted, else its
+    corrected form (``projections.readmodel.layout``).
     """
-    if row.target is not None or row.current == row.payload:
+    if row.target is not None or row.current is None:
         return "recorded"
-    return "retracted" if row.current is None else "corrected"
+    return "retracted" if row.current == RETRACTED else "corrected"
 
 
 def source_text(source: Mapping[str, Any]) -> str:

@@ -1,8 +1,9 @@
 """Read-model tables as plain data, kept in the ledger's database beside the event store.
 
 ``ledger_index``   one row per stored event: position, id, subject, valid date, record time,
-                   author, the event as recorded (``payload``) and as it reads after
-                   corrections (``current``, NULL once retracted). History, export
+                   author, the event as recorded (``payload``) and, only where corrections
+                   changed it, as it reads now (``current``: the corrected JSON, or JSON
+                   ``null`` once retracted; NULL when it reads as recorded). History, export
                    filters, subject folds and ``--known-at`` replays read it.
 ``ledger_chain``   the tamper-evident hash chain, one link per position (append-only).
 ``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
@@ -114,6 +115,8 @@ ledger_index = TableDef("ledger_index", (
     _s("recorded_at", 32),
     _t("recorded_by"),
     _t("payload"),
+    # NULL unless a correction changed the event (1.2% of a generated 100k ledger): a second copy of every
+    # payload was ~40% of the table's bytes and ~7% of a 1M import's time. LIVE and READS_AS say how to read it.
     _t("current", nullable=True),
 ), (
     _ix("ledger_index", "subject_kind", "subject", "position", suffix="subject"),
@@ -124,6 +127,13 @@ ledger_index = TableDef("ledger_index", (
     _ix("ledger_index", "recorded_at"),
     _ix("ledger_index", "date"),
 ))
+
+#: ``ledger_index.current`` of a retracted event: JSON ``null``, the event reads as nothing.
+RETRACTED = "null"
+#: The condition of a live row of ``ledger_index``: not a correction, not retracted.
+LIVE = f"target IS NULL AND (current IS NULL OR current <> '{RETRACTED}')"
+#: The event as it reads now: its corrected form where there is one, else as recorded.
+READS_AS = "COALESCE(current, payload)"
 
 ledger_chain = TableDef("ledger_chain", (POSITION, _s("digest", 64)))
 

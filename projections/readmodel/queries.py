@@ -42,8 +42,8 @@ def get_meta(db: Db, key: str) -> str | None:
 # -- events and subjects ------------------------------------------------------------------------
 
 
-def record_from_row(row: Any, column: str = "current") -> Recorded:
-    """An index row (``payload`` as recorded, or ``current`` as corrected) as a :class:`Recorded`."""
+def record_from_row(row: Any) -> Recorded:
+    """An index row as a :class:`Recorded`: the event as recorded (``payload``)."""
     from events.registry import EVENT_TYPES
     from projections.recorded import Recorded
 
@@ -52,7 +52,7 @@ def record_from_row(row: Any, column: str = "current") -> Recorded:
         position=row.position,
         recorded_at=dt.datetime.fromisoformat(row.recorded_at),
         recorded_by=row.recorded_by,
-        event=EVENT_TYPES[row.type].model_validate_json(getattr(row, column)),
+        event=EVENT_TYPES[row.type].model_validate_json(row.payload),
     )
 
 
@@ -86,6 +86,6 @@ def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Itera
         while chunk := cursor.fetchmany(page):
             make = make or row_class(tuple(d[0] for d in cursor.description))
             for row in chunk:
-                yield record_from_row(make._make(row), "payload")
+                yield record_from_row(make._make(row))
     finally:
         cursor.close()

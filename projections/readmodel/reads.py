@@ -49,7 +49,7 @@ T = TypeVar("T")
 #: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
 IN_LIST = 500
 #: The read models' schema this program writes and reads (``ledger_meta.schema_version``).
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 
 class Db(Protocol):
@@ -280,8 +280,9 @@ def live_event_rows(db: Db, kind: str, slugs: Sequence[str]) -> list[Any]:
 
     One query for every reader of a subject's events.
     """
-    return named_rows(db, "SELECT position, type, subject, recorded_at, recorded_by, current FROM ledger_index "
-                          "WHERE subject_kind = :kind AND subject IN (:slugs) AND current IS NOT NULL "
+    return named_rows(db, "SELECT position, type, subject, recorded_at, recorded_by, "
+                          f"{layout.READS_AS} AS current FROM ledger_index "
+                          f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE} "
                           "ORDER BY position", kind=kind, slugs=list(slugs))
 
 

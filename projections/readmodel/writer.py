@@ -24,7 +24,7 @@ import orjson
 from events.codes import Subject
 from events.registry import CORRECTION_TYPES
 from projections.inorder import InOrder
-from projections.readmodel.layout import TableDef, ledger_index, subjects
+from projections.readmodel.layout import LIVE, READS_AS, RETRACTED, TableDef, ledger_index, subjects
 from projections.readmodel.payload import index_text
 from projections.readmodel.queries import WriteDb, base_target, in_chunks, record_from_row
 from projections.readmodel.reads import named_rows
@@ -77,7 +77,7 @@ def index_tuple(position: int, recorded_at: str, payload: Mapping[str, Any], sub
     text = index_text(payload)
     target = payload.get("target") if payload["type"] in CORRECTION_TYPES else None
     return (position, payload["id"], payload["type"], subject[0], subject[1], target, payload["date"], recorded_at,
-            payload.get("recorded_by", ""), text, None if target is not None else text)
+            payload.get("recorded_by", ""), text, None)
 
 
 def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
@@ -126,14 +126,18 @@ def recompute_current(db: WriteDb, base_ids: set[str]) -> None:
                  for r in named_rows(db, f"{_INDEX_ROW} WHERE target IN (:ids)", ids=part)]
         tree.extend(level)
         frontier = [r.event_id for r in level]
-    records = [record_from_row(r, "payload") for r in (*base_rows, *tree)]
+    records = [record_from_row(r) for r in (*base_rows, *tree)]
     records.sort(key=lambda r: r.position)
     live = {str(r.id): r for r in effective_events(records)}
     mark = db.placeholder
     for row in base_rows:
         rec = live.get(row.event_id)
-        current = dumps(rec.event.payload()) if rec is not None else None
-        execute(db, f"UPDATE ledger_index SET current = {mark} WHERE position = {mark}", (current, row.position))
+        # Corrections that leave it as recorded (or are themselves retracted): nothing stored, as for any
+        # other event. Compared as data, as ``verify`` compares it (ledger.replay).
+        reads = rec.event.payload() if rec is not None else None
+        current = (RETRACTED if reads is None else None if reads == orjson.loads(row.payload) else dumps(reads))
+        if current != row.current:
+            execute(db, f"UPDATE ledger_index SET current = {mark} WHERE position = {mark}", (current, row.position))
 
 
 def register_subjects(db: WriteDb, rows: Sequence[dict[str, Any]], payloads: Sequence[Mapping[str, Any]],
@@ -218,7 +222,7 @@ def live_texts(db: WriteDb, kind: str, slugs: Sequence[str],
     for part in in_chunks(slugs):
         where = f"subject_kind = {mark} AND subject IN ({_marks(db, len(part))})"
         if not held:
-            sql = (f"SELECT subject, position, current FROM ledger_index WHERE {where} AND current IS NOT NULL "
+            sql = (f"SELECT subject, position, {READS_AS} FROM ledger_index WHERE {where} AND {LIVE} "
                    "ORDER BY subject, position")
             for slug, position, current in fetch(db, sql, [kind, *part]):
                 out.setdefault(slug, []).append((position, current))
@@ -228,8 +232,8 @@ def live_texts(db: WriteDb, kind: str, slugs: Sequence[str],
                       [kind, *part])
         texts: dict[int, str] = {}
         for some in in_chunks([p for _, p in found if p not in held]):
-            sql = (f"SELECT position, current FROM ledger_index WHERE position IN ({_marks(db, len(some))}) "
-                   "AND current IS NOT NULL")
+            sql = (f"SELECT position, {READS_AS} FROM ledger_index WHERE position IN ({_marks(db, len(some))}) "
+                   f"AND {LIVE}")
             texts.update(fetch(db, sql, some))
         for slug, position in found:
             event: str | Mapping[str, Any] | None = held.get(position)

@@ -59,3 +59,31 @@ def test_init_upgrades_schema_5_indexes_and_guard(cli) -> None:  # type: ignore[
     assert "WHERE" in str(sql) and "target IS NOT NULL" in str(sql)
     assert cli("verify").exit_code == 0
     assert cli("history", "--format", "json").json() == before
+
+
+def test_init_upgrades_a_schema_6_current_column(cli) -> None:  # type: ignore[no-untyped-def]
+    """Schema 6 stored ``current`` for every event (a copy of ``payload`` where nothing corrected it, NULL once
+    retracted); schema 7 stores it only where a correction changed the event. Such a ledger is refused by the
+    read commands and by `verify`; `ledger init` rewrites the column, and every answer stays the same."""
+    from sqlalchemy import text
+
+    from tests.integration.test_current_form import LINES, stored_current
+
+    assert cli.append_lines(LINES).exit_code == 0
+    before = {args: cli(*args, "--format", "json").json()
+              for args in (("history",), ("state", "--as-of", "2025-05-20"), ("state", "--as-of", "2025-07-01"))}
+    written = stored_current(cli.url)
+    engine = create_engine(cli.url)
+    with engine.begin() as conn:  # the column as schema 6 wrote it
+        conn.execute(text("UPDATE ledger_index SET current = payload WHERE target IS NULL AND current IS NULL"))
+        conn.execute(text("UPDATE ledger_index SET current = NULL WHERE current = 'null'"))
+        set_meta(OnConnection(conn), "schema_version", "6")
+    engine.dispose()
+    assert stored_current(cli.url) != written
+    assert "run `ledger init` to upgrade it" in cli("history").stderr
+    assert "run `ledger init` to upgrade it" in cli("verify").stderr
+
+    assert cli("init").exit_code == 0
+    assert stored_current(cli.url) == written
+    assert cli("verify").exit_code == 0
+    assert {args: cli(*args, "--format", "json").json() for args in before} == before

@@ -135,7 +135,8 @@ TAMPERING: dict[str, tuple[str, ...]] = {
     "a summit's track": ("INSERT INTO summit_tracks (summit, track) VALUES ('zz-summit', 'zz-track')",),
     "a schedule line": ("DELETE FROM schedule_lines WHERE {one:schedule_lines}",),
     "an event's current form": (
-        "UPDATE ledger_index SET current = NULL WHERE position = (SELECT min(position) + 1500 FROM ledger_index)",),
+        "UPDATE ledger_index SET current = 'null' WHERE position = (SELECT min(position) + 1500 FROM ledger_index "
+        "WHERE current IS NULL AND target IS NULL)",),
     # Two tables at once: the first in subject order is reported, as in one process.
     "two tables": ("DELETE FROM summit_tracks WHERE {one:summit_tracks}",
                    "DELETE FROM measure_scope WHERE measure = (SELECT max(measure) FROM measure_scope)"),
@@ -205,11 +206,11 @@ def test_an_appends_refold_with_held_events_and_a_pool_writes_what_it_writes_alo
         results = []
         for workers in (0, 2):
             with engine.connect() as conn, conn.begin() as transaction:
-                rows = conn.execute(text("SELECT position, subject_kind, subject, current FROM ledger_index "
-                                         "WHERE current IS NOT NULL ORDER BY position")).all()
+                rows = conn.execute(text("SELECT position, subject_kind, subject, payload FROM ledger_index "
+                                         "WHERE target IS NULL AND current IS NULL ORDER BY position")).all()
                 touched = {(r.subject_kind, r.subject) for r in rows}
-                # Every other live event held, as an append holds the events it just wrote.
-                held = {r.position: orjson.loads(r.current) for r in rows[::2]}
+                # Every other event that reads as recorded held, as an append holds the events it just wrote.
+                held = {r.position: orjson.loads(r.payload) for r in rows[::2]}
                 with process_pool(workers) as pool:
                     refold(OnConnection(conn), touched, len(rows), replace_rows=True, held=held, pool=pool)
                 results.append({m.table.name: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {m.table.name}"))),
