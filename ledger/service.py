@@ -21,6 +21,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from events.errors import InputError
@@ -91,6 +92,16 @@ def raise_input(field: str, message: str) -> NoReturn:
 
 #: Idle readers a :class:`Ledger` keeps (per process) between reads.
 IDLE_READERS = 16
+
+
+@dataclass(frozen=True)
+class Initialized:
+    """What ``init`` did: created the ledger, or upgraded an older one's read models (rebuilt from the log), or
+    found it current (neither)."""
+
+    created: bool
+    upgraded_from: str | None = None  # the read models' schema before, when upgraded
+    events: int = 0  # the events the upgrade refolded
 
 
 class Ledger:
@@ -227,8 +238,8 @@ class Ledger:
 
     # -- commands -------------------------------------------------------------------------
 
-    def init(self, force: bool = False) -> bool:
-        """Create the store and read models; True if it was created, False if it already existed.
+    def init(self, force: bool = False) -> Initialized:
+        """Create the store and read models, or upgrade an existing ledger's read models to this schema.
 
         A SQLite file that is not a database, or a database with other tables and no ledger, is
         refused before anything is written, unless ``force`` (see :mod:`ledger.failures`).
@@ -246,20 +257,21 @@ class Ledger:
             engine = self.app().recorder.datastore.engine
             with engine.connect() as conn:
                 version = get_meta(OnConnection(conn), "schema_version")
-            if version != SCHEMA_VERSION:
-                # An older ledger: the new tables exist now; its indexes as declared now, then every read
-                # model refolded from the log.
-                with engine.begin() as conn:
-                    recreate_indexes(conn)
-                rebuild(self.app())
-                with engine.begin() as conn:
-                    set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)
+            if version == SCHEMA_VERSION:
+                return Initialized(created)
+            # An older ledger: the new tables exist now; its indexes as declared now, then every read
+            # model refolded from the log.
+            with engine.begin() as conn:
+                recreate_indexes(conn)
+            count = rebuild(self.app())
+            with engine.begin() as conn:
+                set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)
+            return Initialized(created, version or "none", count)
         except Exception as exc:
             failure = storage_failure(exc, "create the ledger", self.where)
             if failure is None:
                 raise
             raise failure from None
-        return created
 
     def append(
         self,

@@ -19,15 +19,23 @@ def init(
         "--force", help="Also add the ledger's tables to an existing SQLite database that holds other "
         "tables (refused without it).")] = False,
 ) -> None:
-    """Create the ledger (event store and read models). Safe to run again.
+    """Create the ledger (event store and read models), or upgrade an older one. Safe to run again.
+
+    A ledger whose read models are of an older schema (the read commands refuse it and say so)
+    gets them rebuilt from its log, which is left as it is.
 
     A file that is not a SQLite database, or a SQLite database with other tables and no ledger, is
     refused before anything is written. Example: ledger --db team.db init
     """
     from ledger.cli.output import message
+    from projections.readmodel.reads import SCHEMA_VERSION
 
-    created = ctx.obj.init(force=force)
-    message(f"{'created' if created else 'already a ledger at'} {ctx.obj.where}")
+    done = ctx.obj.init(force=force)
+    if done.upgraded_from is not None:
+        message(f"upgraded the read models at {ctx.obj.where} from schema {done.upgraded_from} to "
+                f"{SCHEMA_VERSION}: rebuilt from {done.events} events (the log is unchanged)")
+    else:
+        message(f"{'created' if done.created else 'already a ledger at'} {ctx.obj.where}")
 
 
 @app.command()

@@ -91,7 +91,7 @@ def count_triggers(url: str) -> int:
 def test_init_again_changes_nothing_and_puts_back_missing_triggers(seeded: Ledger) -> None:
     installed = count_triggers(seeded.url)
     assert installed == 5  # UPDATE and DELETE (and TRUNCATE) refused on the log and the chain; the insert guard
-    assert seeded.init() is False
+    assert seeded.init().created is False
     assert count_triggers(seeded.url) == installed
     engine = raw(seeded.url)
     try:
@@ -103,7 +103,7 @@ def test_init_again_changes_nothing_and_puts_back_missing_triggers(seeded: Ledge
     with pytest.raises(IntegrityFailure) as caught:  # the log is unguarded: verify fails (test_triggers.py)
         seeded.verify()
     assert caught.value.append_only is False
-    assert seeded.init() is False
+    assert seeded.init().created is False
     assert count_triggers(seeded.url) == installed
     assert seeded.verify().to_json()["append_only"] is True
 
@@ -122,7 +122,7 @@ def test_a_role_with_insert_and_select_on_the_log_can_append_and_verify(writer: 
     try:
         result = analyst.append(enumerate(seed_scenario(), start=1), author=role)
         assert result.appended == len(seed_scenario())
-        assert analyst.init() is False  # `init` on an existing ledger needs no ownership
+        assert analyst.init().created is False  # `init` on an existing ledger needs no ownership
         assert analyst.verify().to_json()["events"] == len(seed_scenario())
         assert analyst.state(JUNE).to_json()["measures"]
     finally:

@@ -150,7 +150,7 @@ def test_init_puts_back_a_dropped_guard(seeded: Ledger) -> None:
             on = " ON ledger_events" if conn.dialect.name == "postgresql" else ""
             conn.execute(text(f"DROP TRIGGER {INSERT_GUARD}{on}"))
         insert(seeded.url, forged_state(seeded.url, "2025-04-02T00:00:00.000000+00:00"))  # unguarded: it goes in
-        assert seeded.init() is False
+        assert seeded.init().created is False
         with pytest.raises(DBAPIError, match=REFUSED):
             insert(seeded.url, forged_state(seeded.url, "2025-04-01T00:00:00.000000+00:00"), EVENTS + 2)
     finally:

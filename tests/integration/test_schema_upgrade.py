@@ -83,7 +83,10 @@ def test_init_upgrades_a_schema_6_current_column(cli) -> None:  # type: ignore[n
     assert "run `ledger init` to upgrade it" in cli("history").stderr
     assert "run `ledger init` to upgrade it" in cli("verify").stderr
 
-    assert cli("init").exit_code == 0
+    upgraded = cli("init")
+    assert upgraded.exit_code == 0
+    assert f"from schema 6 to 7: rebuilt from {len(LINES)} events" in upgraded.stderr
+    assert "already a ledger" in cli("init").stderr  # once upgraded, nothing more to do
     assert stored_current(cli.url) == written
     assert cli("verify").exit_code == 0
     assert {args: cli(*args, "--format", "json").json() for args in before} == before
