@@ -115,8 +115,9 @@ ledger_index = TableDef("ledger_index", (
     _s("recorded_at", 32),
     _t("recorded_by"),
     _t("payload"),
-    # NULL unless a correction changed the event (1.2% of a generated 100k ledger): a second copy of every
-    # payload was ~40% of the table's bytes and ~7% of a 1M import's time. LIVE and READS_AS say how to read it.
+    # NULL unless a correction changed the event (581 of a generated 100k ledger, 80 of them retracted): a
+    # second copy of every payload was 20% of the database, 3-8% of a 1M import's time and 15% of a rebuild's
+    # (docs/performance.md). LIVE and READS_AS say how to read it.
     _t("current", nullable=True),
 ), (
     _ix("ledger_index", "subject_kind", "subject", "position", suffix="subject"),
