@@ -100,6 +100,7 @@ class Initialized:
     found it current (neither)."""
 
     created: bool
+    schema: str  # the read models' schema now
     upgraded_from: str | None = None  # the read models' schema before, when upgraded
     events: int = 0  # the events the upgrade refolded
 
@@ -258,7 +259,7 @@ class Ledger:
             with engine.connect() as conn:
                 version = get_meta(OnConnection(conn), "schema_version")
             if version == SCHEMA_VERSION:
-                return Initialized(created)
+                return Initialized(created, SCHEMA_VERSION)
             # An older ledger: the new tables exist now; its indexes as declared now, then every read
             # model refolded from the log.
             with engine.begin() as conn:
@@ -266,7 +267,7 @@ class Ledger:
             count = rebuild(self.app())
             with engine.begin() as conn:
                 set_meta(OnConnection(conn), "schema_version", SCHEMA_VERSION)
-            return Initialized(created, version or "none", count)
+            return Initialized(created, SCHEMA_VERSION, version or "none", count)
         except Exception as exc:
             failure = storage_failure(exc, "create the ledger", self.where)
             if failure is None:

@@ -28,12 +28,11 @@ def init(
     refused before anything is written. Example: ledger --db team.db init
     """
     from ledger.cli.output import message
-    from projections.readmodel.reads import SCHEMA_VERSION
 
     done = ctx.obj.init(force=force)
     if done.upgraded_from is not None:
         message(f"upgraded the read models at {ctx.obj.where} from schema {done.upgraded_from} to "
-                f"{SCHEMA_VERSION}: rebuilt from {done.events} events (the log is unchanged)")
+                f"{done.schema}: rebuilt from {done.events} events (the log is unchanged)")
     else:
         message(f"{'created' if done.created else 'already a ledger at'} {ctx.obj.where}")
 
