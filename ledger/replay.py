@@ -47,9 +47,8 @@ from events.registry import EVENT_TYPES
 from ledger.checks import LogRules
 from ledger.errors import IntegrityFailure
 from projections.inorder import InOrder
-from projections.readmodel.layout import RETRACTED
 from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, rank
-from projections.readmodel.writer import CORRECTION_TYPES
+from projections.readmodel.writer import CORRECTION_TYPES, current_text
 from projections.recorded import Recorded, effective_events
 
 #: SQL text -> its rows, streamed in pages inside verify's snapshot.
@@ -246,18 +245,9 @@ def _replay_subject(kind: str, slug: str, members: list[Sequence[Any]], tracks: 
     live = effective_events(_records(members, payloads))
     current = {str(r.id): r.event.payload() for r in live}
     for row, payload in zip(members, payloads, strict=True):
-        if payload["type"] in CORRECTION_TYPES:  # a correction stands as recorded: nothing stored
-            same = row[7] is None
-        else:
-            # As the writer stores it: nothing where the event reads as recorded, JSON null once retracted.
-            want = current.get(row[1])
-            if row[7] is None:
-                same = want == payload
-            elif row[7] == RETRACTED:
-                same = want is None
-            else:
-                same = want is not None and want != payload and _row_json(row, 7) == want
-        if not same:
+        # A correction stands as recorded: nothing stored. Another event: as the writer stores it.
+        want = None if payload["type"] in CORRECTION_TYPES else current_text(current.get(row[1]), payload)
+        if row[7] != want:
             raise IntegrityFailure(row[0], "read model differs from a full replay (corrections applied)",
                                    "ledger_index")
     return Folded(kind, slug, [(r.position, current[str(r.id)]) for r in live], recorded)

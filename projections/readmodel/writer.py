@@ -111,6 +111,15 @@ def insert_indexed(db: WriteDb, rows: Sequence[tuple[Any, ...]], new: Mapping[Su
 _INDEX_ROW = f"SELECT {', '.join(INDEX_COLUMNS)} FROM ledger_index"
 
 
+def current_text(reads: Mapping[str, Any] | None, recorded: Mapping[str, Any]) -> str | None:
+    """``ledger_index.current`` of an event recorded as ``recorded`` that reads as ``reads`` now (None once
+    retracted): nothing where corrections leave it as recorded, JSON null once retracted, else the corrected
+    JSON. The writer stores it, ``verify`` expects it (``ledger.replay``)."""
+    if reads is None:
+        return RETRACTED
+    return None if reads == recorded else dumps(reads)
+
+
 def recompute_current(db: WriteDb, base_ids: set[str]) -> None:
     """Set ``current`` of each base event to its payload with every live correction applied."""
     if not base_ids:
@@ -132,10 +141,7 @@ def recompute_current(db: WriteDb, base_ids: set[str]) -> None:
     mark = db.placeholder
     for row in base_rows:
         rec = live.get(row.event_id)
-        # Corrections that leave it as recorded (or are themselves retracted): nothing stored, as for any
-        # other event. Compared as data, as ``verify`` compares it (ledger.replay).
-        reads = rec.event.payload() if rec is not None else None
-        current = (RETRACTED if reads is None else None if reads == orjson.loads(row.payload) else dumps(reads))
+        current = current_text(rec.event.payload() if rec is not None else None, orjson.loads(row.payload))
         if current != row.current:
             execute(db, f"UPDATE ledger_index SET current = {mark} WHERE position = {mark}", (current, row.position))
 
