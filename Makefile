@@ -38,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check events projections ledger tests benchmarks docs
 	$(BIN)/mypy events projections ledger
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules events projections
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules events projections ledger
 	$(BIN)/cog --check -c docs/events.md docs/cli.md docs/architecture.md
 
 docs: $(STAMP)

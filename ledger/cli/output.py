@@ -15,7 +15,10 @@ import enum
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledger.cli.grid import Grid
 
 
 class Format(enum.StrEnum):
@@ -73,25 +76,52 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
 
 
 # Values people copy into other commands (``--known-at``, ``--target``) must never wrap.
-NO_WRAP = frozenset({"position", "date", "recorded_at", "id", "effective_on", "as_of", "rate"})
+NO_WRAP = frozenset({"position", "date", "recorded_at", "id", "effective_on", "as_of", "rate", "measure", "track"})
 
 
 def table(title: str | None, rows: Sequence[dict[str, Any]], columns: Sequence[str],
-          headers: Sequence[str] | None = None) -> Any:
-    from rich.table import Table
+          headers: Sequence[str] | None = None) -> Grid:
+    from ledger.cli.grid import Grid
 
-    t = Table(title=title, title_justify="left", show_lines=False)
-    for column, header in zip(columns, headers or columns, strict=True):
-        t.add_column(header, overflow="fold", no_wrap=column in NO_WRAP)
-    for row in rows:
-        t.add_row(*[cell(row.get(c)) for c in columns])
-    return t
+    return Grid(title, tuple(headers or columns), [[cell(row.get(c)) for c in columns] for row in rows],
+                tuple(c in NO_WRAP for c in columns))
+
+
+def _terminal() -> tuple[int, bool]:
+    """The width tables are drawn to, and whether to style them: a terminal's own width, with bold and
+    italics unless ``NO_COLOR`` or ``TERM=dumb``; piped, ``$COLUMNS`` or 160 and plain text (tables piped
+    are read in files and docs: they get room instead of 80 columns)."""
+    import os
+    import shutil
+
+    tty = sys.stdout.isatty()
+    width = shutil.get_terminal_size((160, 24)).columns if tty or os.environ.get("COLUMNS") else 160
+    return width, tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def emit(items: Sequence[Any]) -> None:
+    """Print what a command draws: tables (:class:`~ledger.cli.grid.Grid`), lines, plain strings people copy
+    (never re-wrapped or styled), or a rich renderable (the timeline's styled table)."""
+    from ledger.cli.grid import Grid, Line
+
+    width, styled = _terminal()
+    write = sys.stdout.write
+    for item in items:
+        if isinstance(item, str):
+            write(item + "\n")
+        elif isinstance(item, Line):
+            write(item.styled(styled) + "\n")
+        elif isinstance(item, Grid):
+            for line in item.lines(width, styled):
+                write(line + "\n")
+        else:
+            sys.stdout.flush()
+            console().print(item)
+    sys.stdout.flush()
 
 
 def emit_tables(*tables: Any) -> None:
-    out = console()
-    for t in tables:
-        out.print(t)
+    emit(tables)
 
 
 def plural(count: int, noun: str) -> str:
@@ -109,9 +139,4 @@ def render(result: Any, fmt: str, draw: Callable[[Any], Sequence[Any]], csv_colu
     elif fmt == Format.csv:
         emit_csv(rows(result) if rows is not None else result.rows(), csv_columns)
     else:
-        out = console()
-        for item in draw(result):
-            if isinstance(item, str):  # a plain line people copy (a digest): never re-wrapped or styled
-                sys.stdout.write(item + "\n")
-            else:
-                out.print(item)
+        emit(draw(result))

@@ -112,13 +112,12 @@ def _rate_rows(rate: Any) -> list[dict[str, Any]]:
 
 
 def _rate_tables(rate: Any) -> list[Any]:
-    from rich.text import Text
-
+    from ledger.cli.grid import Line
     from ledger.cli.output import table
 
     data = rate.to_json()
-    head = Text(f"{data['partner']} {data['product']} under {data['imposer'] or '(no imposer)'} on {data['as_of']}: ")
-    head.append(f"{data['rate']}%", style="bold")
+    head = Line(f"{data['partner']} {data['product']} under {data['imposer'] or '(no imposer)'} on {data['as_of']}: ",
+                f"{data['rate']}%")
     columns: tuple[str, ...] = ("measure", "basis", "listed_rate", "rate", "reduced_by")
     headers: tuple[str, ...] = ("measure", "basis", "listed rate", "adds", "inclusive of")
     if any("line" in c for c in data["components"]):
@@ -126,7 +125,7 @@ def _rate_tables(rate: Any) -> list[Any]:
     out = [head, table("Applied", data["components"], columns, headers)]
     if data["excluded"]:
         out.append(table("Excluded", data["excluded"], ("measure", "basis", "reason")))
-    out.extend(Text(f"warning: {w}") for w in data["warnings"])
+    out.extend(f"warning: {w}" for w in data["warnings"])
     return out
 
 
@@ -145,12 +144,10 @@ def _many_rate_rows(many: _Rates) -> list[dict[str, Any]]:
 
 
 def _many_rate_tables(many: _Rates) -> list[Any]:
-    from rich.text import Text
-
     out: list[Any] = []
     for i, r in enumerate(many.rates):
         if i:
-            out.append(Text(""))  # a blank line between two products' blocks
+            out.append("")  # a blank line between two products' blocks
         out.extend(_rate_tables(r))
     return out
 
