@@ -246,14 +246,19 @@ def negotiation_on(
 
 
 def negotiations_on(
-    tracks: Mapping[str, Sequence[Entry]], summits: Mapping[str, Sequence[Entry]], day: dt.date,
-    imposer: str | None = None, partner: str | None = None,
+    tracks: Mapping[str, Sequence[Entry]] | Iterable[tuple[str, Sequence[Entry]]],
+    summits: Mapping[str, Sequence[Entry]], day: dt.date, imposer: str | None = None, partner: str | None = None,
 ) -> list[NegotiationView]:
-    """Every track on ``day`` between the countries given, by slug."""
+    """Every track on ``day`` between the countries given, by slug.
+
+    ``tracks``: each track's events by slug, or ``(slug, events)`` pairs in slug order, which may be
+    read as they are folded (``projections.readmodel.reads.subject_groups``).
+    """
     out = []
     by_track = summits_by_track(summits, day)
-    for slug in sorted(tracks):
-        view = negotiation_on(tracks[slug], summits, day, by_track)
+    pairs = sorted(tracks.items()) if isinstance(tracks, Mapping) else tracks
+    for _, events in pairs:
+        view = negotiation_on(events, summits, day, by_track)
         if view is not None and parties_between(view.parties, imposer, partner):
             out.append(view)
     return out

@@ -37,7 +37,12 @@ def serve(
     from ledger.extras import require
 
     require("serve", "ledger serve")
+    import gc
     import os
+
+    from ledger.cli import PYTHON_GC
+
+    gc.set_threshold(*PYTHON_GC)  # a server lives long: Python's own collection schedule, not a command's
 
     import uvicorn
 

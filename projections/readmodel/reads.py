@@ -274,31 +274,39 @@ def summits_naming(db: Db, tracks: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def live_event_rows(db: Db, kind: str, slugs: Sequence[str]) -> list[Any]:
-    """The index rows of the live events (corrections applied, retracted ones left out) of some subjects
-    of one kind, in record order: ``position, type, subject, recorded_at, recorded_by, current``.
-
-    One query for every reader of a subject's events.
-    """
-    return named_rows(db, "SELECT position, type, subject, recorded_at, recorded_by, "
-                          f"{layout.READS_AS} AS current FROM ledger_index "
-                          f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE} "
-                          "ORDER BY position", kind=kind, slugs=list(slugs))
-
-
-def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Entry]]:
-    """Live events of the subjects ``slugs`` (tracks or summits), by slug: ``(position, interchange JSON)``.
+def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST) -> Iterator[tuple[str, list[Entry]]]:
+    """Live events of the subjects ``slugs`` (tracks or summits), one subject at a time in slug order:
+    ``(slug, [(position, interchange JSON), …])`` in record order, with corrections applied and
+    retracted events left out.
 
     Only negotiations are folded from events on the read path, and their fold
     (``projections.negotiations``) reads the stored JSON as it is: the events were validated when
     appended, so decoding them into models again would only cost the import of pydantic and of the
-    talks and summit models (~45 ms of a cold ``ledger state``, ``python -X importtime``).
+    talks and summit models (~45 ms of a cold ``ledger state``, ``python -X importtime``). A slice of
+    ``size`` subjects is read and decoded at a time, so a caller that folds each subject as it
+    comes holds one slice, not every event: an unfiltered ``state`` of a 1M-event ledger reads
+    400,000 talks events.
     """
-    out: dict[str, list[Entry]] = {}
-    for part in in_chunks(slugs):
-        for row in live_event_rows(db, kind, part):
-            out.setdefault(row.subject, []).append((row.position, orjson.loads(row.current)))
-    return out
+    ordered = sorted(set(slugs))
+    for part in in_chunks(ordered, size):
+        found: dict[str, list[Entry]] = {}
+        for slug, position, text in rows(db, f"SELECT subject, position, {layout.READS_AS} FROM ledger_index "
+                                             f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE}",
+                                         kind=kind, slugs=part):
+            found.setdefault(slug, []).append((position, orjson.loads(text)))
+        # Sorted here, not by the database: its collation need not sort slugs as Python does.
+        for slug in part:
+            if slug in found:
+                yield slug, sorted(found.pop(slug), key=_position)
+
+
+def _position(entry: Entry) -> int:
+    return entry[0]
+
+
+def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Entry]]:
+    """:func:`subject_groups` as a mapping, every subject's events held at once."""
+    return dict(subject_groups(db, kind, slugs))
 
 
 def negotiation_events(db: Db, imposer: str | None, partner: str | None, day: dt.date | None = None
@@ -312,12 +320,15 @@ def negotiation_events(db: Db, imposer: str | None, partner: str | None, day: dt
 
 def negotiations_as_of(db: Db, day: dt.date, imposer: str | None = None,
                        partner: str | None = None) -> list[NegotiationView]:
-    tracks, summits = negotiation_events(db, imposer, partner, day)
+    """Every negotiation between the countries on ``day``. The summits naming the candidate tracks are read
+    first (fewer, and each folded once); then each track is folded as its events are read, and dropped."""
+    tracks = tracks_between(db, imposer, partner, day)
     if not tracks:
         return []
     from projections.negotiations import negotiations_on
 
-    return negotiations_on(tracks, summits, day, imposer, partner)
+    summits = subject_events(db, "summit", summits_naming(db, tracks))
+    return negotiations_on(subject_groups(db, "track", tracks), summits, day, imposer, partner)
 
 
 # -- history ------------------------------------------------------------------------------------

@@ -81,6 +81,9 @@ def test_every_generated_negotiation_folds_the_same_from_stored_json_and_from_re
         ledger.append(list(enumerate(lines, start=1)))
         with ledger.reading() as conn:  # what `ledger state` folds: the `current` rows, decoded by orjson
             stored = reads.negotiation_events(conn, None, None)
+            # Read a slice of tracks at a time, in slug order across slices, each track whole.
+            streamed = list(reads.subject_groups(conn, "track", list(reversed(stored[0])), size=7))
+            answers = {who: reads.negotiations_as_of(conn, dt.date(2025, 6, 10), None, who) for who in (None, "JP")}
         exported = [orjson.loads(line) for line in ledger.export()]
     finally:
         ledger.close()
@@ -114,3 +117,6 @@ def test_every_generated_negotiation_folds_the_same_from_stored_json_and_from_re
     assert any(v.next_round for v in views) and any(v.statements for v in views) and any(v.leads for v in views)
     day = dt.date(2025, 6, 10)
     assert negotiations_on(*stored, day, None, "JP") == negotiations_on(*from_models, day, None, "JP") != []
+    assert streamed == sorted(stored[0].items())
+    for who, answer in answers.items():  # folded as read, each track then dropped: the same answer
+        assert answer == negotiations_on(*from_models, day, None, who) != []
