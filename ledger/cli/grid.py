@@ -3,10 +3,10 @@
 Rich's ``Table`` measured and wrapped each cell through several layers of renderables: ~0.8 ms
 a row, so an unfiltered ``ledger state`` of a 100k-event ledger (12,500 measures) spent 10 s of
 its 11 drawing the table, and a read command paid ~30 ms importing rich at start-up. This module
-draws the same box (rich's default, heavy head) from plain strings, ~100x faster, and wraps a
-cell where a reader expects it: after a comma, a semicolon or a space, so a list of products
-``8703,870323`` is never cut inside a code as ``87`` / ``03``; only a word wider than its column
-is folded.
+draws the same box (rich's default, heavy head) from plain strings, ~25x faster (5,000 rows that
+wrap: 4.6 s → 0.18 s), and wraps a cell where a reader expects it: after a comma, a semicolon or a
+space, so a list of products ``8703,870323`` is never cut inside a code as ``87`` / ``03``; only a
+word wider than its column is folded.
 
     >>> print("\\n".join(Grid("Rates", ("measure", "rate"), [("us-232-autos", "25")], (False, True)).lines(80)))
     Rates
