@@ -79,6 +79,16 @@ def read_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
+def whole_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    head = ["backend", "events", "table s", "table RSS MB", "json s", "json RSS MB", "json MB"]
+    rows = []
+    for r in result["runs"]:
+        w = r.get("whole_state") or {}
+        rows.append([r["backend"], _size(r["size"]), _n(w.get("table_s"), 1), _n(w.get("table_rss_mb")),
+                     _n(w.get("json_s"), 1), _n(w.get("json_rss_mb")), _n(w.get("json_mb"), 1)])
+    return head, rows
+
+
 def growth_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     head = ["backend", "events", "vs", "in-proc state", "(CPU)", "in-proc rate", "(CPU)", "in-proc diff",
             "in-proc history", "(CPU)", "cold state", "(CPU)", "cold rate", "(CPU)"]
@@ -189,6 +199,7 @@ def _markdown(head: list[str], rows: list[list[str]]) -> str:
 
 
 SECTIONS = (("Write path", write_table), ("Read path (median ms)", read_table),
+            ("The whole ledger's answer: `state --as-of` unfiltered, once", whole_table),
             ("Growth: time on this ledger ÷ time on the smallest (same answers)", growth_table),
             ("Targets (issue 12), on the largest ledger of each backend", target_table))
 

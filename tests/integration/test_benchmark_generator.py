@@ -113,3 +113,28 @@ def test_the_report_puts_the_library_ceiling_beside_the_import() -> None:
     assert "| library ev/s |" in text
     assert "| 30,000 | 31,000 | 600,000 | 12,000 | 12,500 |" in text
     assert "| import ÷ library ceiling | sqlite | 1k | ≥ 1.0 × | 2.50× | yes |" in text
+
+
+def test_the_whole_ledgers_answer_is_measured_as_table_and_json(tmp_path: Path) -> None:
+    from benchmarks.report import render
+    from benchmarks.run import whole_state
+    from ledger.service import Ledger
+
+    url = f"sqlite:///{tmp_path / 'whole.db'}"
+    store = Ledger(url)
+    store.init()
+    try:
+        store.append(list(enumerate(islice(big(1500, seed=2), 1500), start=1)))
+    finally:
+        store.close()
+    found = whole_state(url)
+    assert found["table_s"] > 0 and found["json_s"] > 0 and found["table_rss_mb"] > 10
+    assert found["json_mb"] > 0.01  # the answer itself, not an error
+    run = {"backend": "sqlite", "size": 1500, "whole_state": found, "growth_base_size": 1500}
+    result = {"baseline": {"python_pass_ms": 18, "python_sqlite_ms": 23, "ledger_help_ms": 69,
+                           "sqlite_insert_rows_per_s": 600_000},
+              "machine": {"cpus": 2, "python": "3.11", "platform": "linux", "commit": "abc", "load_avg": [0, 0, 0]},
+              "mode": "quick", "seed": 0, "seconds": 1, "runs": [run]}
+    text = render(result, markdown=True)
+    assert "#### The whole ledger's answer" in text
+    assert f"| sqlite | 1500 | {found['table_s']:,.1f} | {found['table_rss_mb']:,.0f} |" in text
