@@ -1,4 +1,4 @@
-"""Tables for people, drawn as text: the ``--format table`` of every row-shaped answer.
+"""Tables for people, drawn as text: the ``--format table`` of every answer, the timeline's included.
 
 Rich's ``Table`` measured and wrapped each cell through several layers of renderables: ~0.8 ms
 a row, so an unfiltered ``ledger state`` of a 100k-event ledger (12,500 measures) spent 10 s of
@@ -87,14 +87,16 @@ def longest_word(text: str) -> int:
     return max((width_of(piece.rstrip(" ")) for piece in _PIECES.findall(text)), default=0)
 
 
-def fit(natural: Sequence[int], words: Sequence[int], fixed: Sequence[bool], room: int) -> list[int]:
+def fit(natural: Sequence[int], words: Sequence[int], fixed: Sequence[bool], room: int,
+        weights: Sequence[int] | None = None) -> list[int]:
     """Column widths within ``room`` columns of text.
 
     Each column gets its natural width if all fit. Else the widest wrappable columns are cut to one
     common width, but none narrower than the longest word of its cells (``words``; a header may
     break anywhere), so a cell breaks between codes, not inside one; if even that is too wide, the
     longest words are folded, down to :data:`MIN_WIDTH`.
-    ``fixed`` columns are never cut: the table is then wider than ``room``.
+    ``fixed`` columns are never cut: the table is then wider than ``room``. ``weights``: a column cut to
+    the common width ``c`` gets ``c`` times its weight (the timeline's sentences take 5 for a source's 2).
     """
     if sum(natural) <= room:
         return list(natural)
@@ -103,8 +105,8 @@ def fit(natural: Sequence[int], words: Sequence[int], fixed: Sequence[bool], roo
         least = [n if f else min(n, MIN_WIDTH) for n, f in zip(natural, fixed, strict=True)]
         if sum(least) >= room:
             return least
-        floor = _capped(floor, least, room)
-    widths = _capped(natural, floor, room)
+        floor = _capped(floor, least, room, weights)
+    widths = _capped(natural, floor, room, weights)
     spare = room - sum(widths)
     for i, n in enumerate(natural):  # what is left, a column to each cut one from the left
         if spare and widths[i] < n:
@@ -113,16 +115,19 @@ def fit(natural: Sequence[int], words: Sequence[int], fixed: Sequence[bool], roo
     return widths
 
 
-def _capped(wanted: Sequence[int], floor: Sequence[int], room: int) -> list[int]:
-    """``wanted`` with the widest cut to one common width, none below ``floor``, to fit ``room`` if it can."""
-    def total(cap: int) -> int:
-        return sum(max(lo, min(n, cap)) for n, lo in zip(wanted, floor, strict=True))
+def _capped(wanted: Sequence[int], floor: Sequence[int], room: int, weights: Sequence[int] | None = None) -> list[int]:
+    """``wanted`` with the widest cut to one common width (times each column's weight), none below ``floor``,
+    to fit ``room`` if it can."""
+    weights = weights or [1] * len(wanted)
 
-    lo, hi = 0, max(wanted)  # the largest cap that fits: total(lo) <= room < total(hi)
+    def cut(cap: int) -> list[int]:
+        return [max(lo, min(n, cap * w)) for n, lo, w in zip(wanted, floor, weights, strict=True)]
+
+    lo, hi = 0, max(wanted)  # the largest cap that fits: sum(cut(lo)) <= room < sum(cut(hi))
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if total(mid) <= room else (lo, mid)
-    return [max(f, min(n, lo)) for n, f in zip(wanted, floor, strict=True)]
+        lo, hi = (mid, hi) if sum(cut(mid)) <= room else (lo, mid)
+    return cut(lo)
 
 
 @dataclass(frozen=True)
@@ -138,12 +143,15 @@ class Line:
 
 @dataclass(frozen=True)
 class Grid:
-    """A titled table of strings; ``fixed[i]``: column ``i`` is never wrapped (values people copy)."""
+    """A titled table of strings; ``fixed[i]``: column ``i`` is never wrapped (values people copy).
+    ``ruled``: a line between rows (rows of several lines, the timeline's); ``weights`` as for :func:`fit`."""
 
     title: str | None
     headers: Sequence[str]
     rows: Sequence[Sequence[str]]
     fixed: Sequence[bool]
+    ruled: bool = False
+    weights: Sequence[int] | None = None
 
     def lines(self, width: int, styled: bool = False) -> Iterator[str]:
         """The table as lines of at most ``width`` columns where it can be (``styled``: bold headers,
@@ -159,13 +167,16 @@ class Grid:
         words = natural
         if sum(natural) > room:  # some column must wrap: how narrow can each go without cutting a word?
             words = [max((longest_word(row[i]) for row in self.rows), default=0) for i in range(n)]
-        widths = fit(natural, words, self.fixed, room)
+        widths = fit(natural, words, self.fixed, room, self.weights)
         if self.title is not None:
             yield f"{ITALIC}{self.title}{RESET}" if styled else self.title
         yield "┏" + "┳".join("━" * (w + 2) for w in widths) + "┓"
         yield from self._row(self.headers, widths, "┃", styled)
         yield "┡" + "╇".join("━" * (w + 2) for w in widths) + "┩"
-        for row in self.rows:
+        rule = "├" + "┼".join("─" * (w + 2) for w in widths) + "┤"
+        for k, row in enumerate(self.rows):
+            if k and self.ruled:
+                yield rule
             yield from self._row(row, widths, "│", False)
         yield "└" + "┴".join("─" * (w + 2) for w in widths) + "┘"
 

@@ -128,8 +128,8 @@ def _terminal() -> tuple[int, bool]:
 
 
 def emit(items: Sequence[Any]) -> None:
-    """Print what a command draws: tables (:class:`~ledger.cli.grid.Grid`), lines, plain strings people copy
-    (never re-wrapped or styled), or a rich renderable (the timeline's styled table)."""
+    """Print what a command draws: tables (:class:`~ledger.cli.grid.Grid`), lines, and plain strings people
+    copy (never re-wrapped or styled)."""
     from ledger.cli.grid import Grid, Line
 
     width, styled = _terminal()
@@ -139,12 +139,10 @@ def emit(items: Sequence[Any]) -> None:
             write(item + "\n")
         elif isinstance(item, Line):
             write(item.styled(styled) + "\n")
-        elif isinstance(item, Grid):
+        else:
+            assert isinstance(item, Grid), item
             for line in item.lines(width, styled):
                 write(line + "\n")
-        else:
-            sys.stdout.flush()
-            console().print(item)
     sys.stdout.flush()
 
 

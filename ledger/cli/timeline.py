@@ -20,31 +20,22 @@ COLUMNS = ("date", "subject", "description", "detail", "source", "status")
 
 
 def _table(items: Sequence[dict[str, Any]], title: str) -> Any:
-    from rich.table import Table
-    from rich.text import Text
-
+    from ledger.cli.grid import Grid
     from projections.audit import source_text
 
-    table = Table(title=title, title_justify="left", show_lines=True, expand=True)
-    table.add_column("date", no_wrap=True, min_width=10)
-    table.add_column("subject", overflow="fold", max_width=22, style="dim")
-    table.add_column("development", overflow="fold", ratio=5)
-    table.add_column("source", overflow="fold", ratio=2)
+    rows = []
     for item in items:
-        what = Text()
-        if item["status"] != "recorded":
-            what.append(f"[{item['status']}] ", style="bold red" if item["status"] == "retracted" else "bold yellow")
-        what.append(item["description"], style="strike" if item["status"] == "retracted" else "bold")
+        lines = [item["description"] if item["status"] == "recorded" else f"[{item['status']}] {item['description']}"]
         if item["detail"]:
             detail = item["detail"]
-            cut = detail if len(detail) <= DETAIL_CHARS else detail[: DETAIL_CHARS - 1].rstrip() + "…"
-            what.append(f"\n{cut}", style="dim")
+            lines.append(detail if len(detail) <= DETAIL_CHARS else detail[: DETAIL_CHARS - 1].rstrip() + "…")
         for c in item["corrections"]:
             verb = "retracted" if c["type"] == "ledger.retracted" else "corrected"
-            what.append(f"\n{verb} at position {c['position']}: {c['reason']}", style="yellow")
-        table.add_row(Text(item["date"]), Text(item["subject"].split(":", 1)[1]), what,
-                      Text(source_text(item["source"])))
-    return table
+            lines.append(f"{verb} at position {c['position']}: {c['reason']}")
+        rows.append((item["date"], item["subject"].split(":", 1)[1], "\n".join(lines), source_text(item["source"])))
+    # A development reads as sentences: it takes five columns of width for each two of its source's.
+    return Grid(title, ("date", "subject", "development", "source"), rows, (True, True, False, False),
+                ruled=True, weights=(1, 1, 5, 2))
 
 
 @app.command()

@@ -132,10 +132,10 @@ def test_a_bad_choice_still_gets_typers_own_message(loaded: Cli) -> None:
     ("diff", "--from", "2025-04-01", "--to", "2025-07-31"),
     ("history", "--measure", "us-reciprocal-jp"),
     ("schedule", "show", "us-hts-2025", "--product", "8703"),
-], ids=["state", "rates", "diff", "history", "schedule-show"])
+    ("timeline", "--partner", "JP"),
+], ids=["state", "rates", "diff", "history", "schedule-show", "timeline"])
 def test_tables_are_drawn_without_rich(loaded: Cli, args: tuple[str, ...]) -> None:
-    # ledger.cli.grid draws them (rich's Table took ~0.8 ms a row, and ~30 ms to import); the timeline's
-    # styled table is the one still drawn by rich.
+    # ledger.cli.grid draws them (rich's Table took ~0.8 ms a row, and ~30 ms to import).
     out, modules = modules_of(loaded.url, *args)
     assert "┏" in out and "└" in out
     assert [m for m in modules if m.split(".")[0] == "rich"] == []

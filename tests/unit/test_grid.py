@@ -83,6 +83,17 @@ def test_a_copyable_value_is_never_wrapped_even_in_a_narrow_table() -> None:
     assert all(width_of(line) <= 60 for line in lines)
 
 
+def test_rows_of_several_lines_can_be_ruled_and_columns_weighted() -> None:
+    grid = Grid(None, ["date", "development", "source"], [["2025-07-22", "Round 8 held " * 8, "Yomiuri " * 6],
+                                                          ["2025-07-23", "Statement", "Kantei"]],
+                [True, False, False], ruled=True, weights=[1, 5, 2])
+    lines = list(grid.lines(80))
+    assert sum(line.startswith("├") for line in lines) == 1  # between the two rows, not after the last
+    header = lines[1].split("┃")
+    assert len(header[2]) > 2 * len(header[3])  # the sentences get the room, 5 to 2
+    assert fit([10, 200, 80], [10, 5, 5], [True, False, False], 80, [1, 5, 2]) == [10, 50, 20]
+
+
 def test_styles_only_when_asked() -> None:
     grid = Grid("T", ["a"], [["1"]], [False])
     assert "\x1b" not in "".join(grid.lines(80))
