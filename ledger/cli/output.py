@@ -34,24 +34,15 @@ class TableOrJson(enum.StrEnum):
     json = "json"
 
 
-def console(stderr: bool = False) -> Any:
-    import os
-
-    from rich.console import Console
-
-    stream = sys.stderr if stderr else sys.stdout
-    # Piped tables are read in files and docs: give them room instead of rich's 80 columns.
-    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(file=stream, highlight=False, soft_wrap=False, width=width)
-
-
 def message(text: str) -> None:
     # Nothing rich would read as markup, an emoji code or a tab to expand: the same line, without rich (~15 ms).
     if "[" not in text and ":" not in text and "\t" not in text:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()
         return
-    console(stderr=True).print(text, soft_wrap=True)
+    from rich.console import Console
+
+    Console(file=sys.stderr, highlight=False).print(text, soft_wrap=True)
 
 
 def emit_json(data: Any) -> None:
@@ -144,10 +135,6 @@ def emit(items: Sequence[Any]) -> None:
             for line in item.lines(width, styled):
                 write(line + "\n")
     sys.stdout.flush()
-
-
-def emit_tables(*tables: Any) -> None:
-    emit(tables)
 
 
 def plural(count: int, noun: str) -> str:

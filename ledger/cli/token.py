@@ -35,13 +35,13 @@ def list_(ctx: typer.Context, fmt: TableJson = TableOrJson.table) -> None:
 
     Example: ledger token list
     """
-    from ledger.cli.output import emit_json, emit_tables, table
+    from ledger.cli.output import emit, emit_json, table
 
     found = ctx.obj.token_list()
     if fmt == TableOrJson.json:
         emit_json([t.to_json() for t in found])
         return
-    emit_tables(table("Tokens", [t.to_json() for t in found], ("name", "created_at", "revoked_at")))
+    emit([table("Tokens", [t.to_json() for t in found], ("name", "created_at", "revoked_at"))])
 
 
 @app.command()

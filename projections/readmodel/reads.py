@@ -32,6 +32,7 @@ import datetime as dt
 import re
 from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import orjson
@@ -297,11 +298,7 @@ def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST)
         # Sorted here, not by the database: its collation need not sort slugs as Python does.
         for slug in part:
             if slug in found:
-                yield slug, sorted(found.pop(slug), key=_position)
-
-
-def _position(entry: Entry) -> int:
-    return entry[0]
+                yield slug, sorted(found.pop(slug), key=itemgetter(0))
 
 
 def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Entry]]:
