@@ -6,6 +6,8 @@ on a server. So every run also measures, on the same machine and minute:
 - raw SQLite: one transaction, ``executemany`` of ~300-byte rows (the bulk import ceiling);
 - raw PostgreSQL: the same through psycopg (its pipeline mode);
 - raw read + decode of the stored events (``sqlite3``/psycopg + ``orjson``): the rebuild/verify ceiling;
+- the write floor: the database alone writing the rows a rebuild writes (and an import: those and the
+  log's), copied table to table with ``INSERT … SELECT``, no Python per row (:func:`write_floor`);
 - a raw indexed query on the read model: the in-process query ceiling;
 - Python start-up (``python -c pass``, and with ``sqlite3, json, argparse`` imported): the cold CLI floor.
 """
@@ -104,6 +106,81 @@ def postgres_read_decode_rate(libpq_url: str, table: str = "ledger_events", colu
     except psycopg.Error:
         return None
     return count / elapsed if count else None
+
+
+def _floor_tables(with_log: bool) -> list[tuple[str, list[Any]]]:
+    """(table, its non-partial indexes) for what a rebuild writes, and the log before them for an import."""
+    from projections.readmodel.layout import ledger_chain, ledger_index, subjects
+    from projections.readmodel.registry import READ_MODELS
+
+    derived = list(dict.fromkeys([ledger_index, subjects, *(m.table for m in READ_MODELS)]))  # subjects is one
+    tables = [(t.name, [i for i in t.indexes if i.where is None]) for t in derived]
+    return ([("ledger_events", []), (ledger_chain.name, [])] if with_log else []) + tables
+
+
+def write_floor(source: str, target: str, with_log: bool) -> float:
+    """Seconds the database alone takes to write what a rebuild writes (``with_log``: what an import writes).
+
+    ``source`` is a ledger and ``target`` an empty one just made by ``ledger init`` (SQLite paths, or
+    libpq URLs whose ``search_path`` picks the schema), on the same database server or disk. In one
+    transaction, timed from its start to its commit: the non-partial indexes dropped, every table copied
+    with ``INSERT … SELECT`` in the source's order, the indexes built again from the sorted rows (as a
+    rebuild and an import into an empty SQLite ledger do). No Python runs per row, nothing is decoded,
+    folded or checked, so no ledger can write the same rows faster on this machine: a rebuild of n
+    events cannot beat n ÷ this many seconds. On SQLite the log's insert guard runs, as for an import;
+    on PostgreSQL it is switched off inside the transaction, because it refuses record times older than
+    the transaction, which every copied row has (docs/performance.md gives its cost per row).
+    """
+    tables = _floor_tables(with_log)
+    if target.startswith("postgresql://"):
+        return _postgres_floor(source, target, tables, with_log)
+    db = sqlite3.connect(target, isolation_level=None)
+    try:
+        db.execute("PRAGMA cache_size = -131072")  # the writer's (ledger.append.WRITE_CACHE_KB)
+        db.execute("ATTACH DATABASE ? AS src", (f"file:{source}?mode=ro",))
+        start = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        for _, indexes in tables:
+            for index in indexes:
+                db.execute(f"DROP INDEX IF EXISTS main.{index.name}")
+        for name, _ in tables:
+            cols = ", ".join(f'"{r[1]}"' for r in db.execute(f"PRAGMA main.table_info({name})"))
+            db.execute(f"INSERT INTO main.{name} ({cols}) SELECT {cols} FROM src.{name} ORDER BY rowid")  # noqa: S608
+        for _, indexes in tables:
+            for index in indexes:
+                db.execute(index.create_sql)
+        db.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        db.close()
+
+
+def _postgres_floor(source: str, target: str, tables: list[tuple[str, list[Any]]], with_log: bool) -> float:
+    import psycopg
+
+    with psycopg.connect(source) as conn:
+        row = conn.execute("SELECT current_schema()").fetchone()
+    assert row is not None
+    schema = row[0]
+    with psycopg.connect(target) as conn:
+        start = time.perf_counter()
+        with conn.transaction():
+            if with_log:
+                conn.execute("ALTER TABLE ledger_events DISABLE TRIGGER ledger_events_insert_guard")
+            for _, indexes in tables:
+                for index in indexes:
+                    conn.execute(f"DROP INDEX IF EXISTS {index.name}")
+            for name, _ in tables:
+                cols = ", ".join(f'"{c}"' for (c,) in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND table_name = %s ORDER BY ordinal_position", (name,)))
+                conn.execute(f'INSERT INTO {name} ({cols}) SELECT {cols} FROM "{schema}".{name}')  # noqa: S608
+            for _, indexes in tables:
+                for index in indexes:
+                    conn.execute(index.create_sql)
+            if with_log:
+                conn.execute("ALTER TABLE ledger_events ENABLE TRIGGER ledger_events_insert_guard")
+        return time.perf_counter() - start
 
 
 INTERVALS_SQL = "SELECT view FROM measure_intervals WHERE imposer = {0} AND valid_from <= {0} AND valid_to > {0}"

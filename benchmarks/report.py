@@ -89,6 +89,24 @@ def whole_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
+def floor_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Rebuild and import beside the write floors: the database alone writing the same rows (no Python per
+    row). A rebuild cannot be faster than its floor; "÷ floor" is the share of that speed reached."""
+    head = ["backend", "events", "rebuild ev/s", "rebuild floor ev/s", "rebuild ÷ floor", "import ev/s",
+            "import floor ev/s", "import ÷ floor"]
+    rows = []
+    for r in result["runs"]:
+        rebuild, imp = get(r, "rebuild", "events_per_s"), get(r, "import", "events_per_s")
+        floor_rebuild, floor_import = get(r, "write_floor", "rebuild_per_s"), get(r, "write_floor", "import_per_s")
+        rows.append([r["backend"], _size(r["size"]), _n(rebuild), _n(floor_rebuild), _x(_ratio(rebuild, floor_rebuild)),
+                     _n(imp), _n(floor_import), _x(_ratio(imp, floor_import))])
+    return head, rows
+
+
+def _ratio(value: float | None, base: float | None) -> float | None:
+    return value / base if value is not None and base else None
+
+
 def growth_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     head = ["backend", "events", "vs", "in-proc state", "(CPU)", "in-proc rate", "(CPU)", "in-proc diff",
             "in-proc history", "(CPU)", "cold state", "(CPU)", "cold rate", "(CPU)"]
@@ -199,6 +217,7 @@ def _markdown(head: list[str], rows: list[list[str]]) -> str:
 
 
 SECTIONS = (("Write path", write_table), ("Read path (median ms)", read_table),
+            ("Write floors: the database alone writing the same rows", floor_table),
             ("The whole ledger's answer: `state --as-of` unfiltered, once", whole_table),
             ("Growth: time on this ledger ÷ time on the smallest (same answers)", growth_table),
             ("Targets (issue 12), on the largest ledger of each backend", target_table))

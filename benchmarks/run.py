@@ -7,7 +7,9 @@ For every (backend, size) it builds a fresh ledger from a generated file and mea
    ``diff``, ``history --measure``;
 3. in-process query time through :class:`ledger.service.Ledger` (median of many calls, wall and CPU), the
    same as-of lookup done by hand with ``sqlite3``/psycopg (the query ceiling), and, for every ledger but
-   the smallest, the growth ratio against the smallest timed side by side (alternating rounds);
+   the smallest, the growth ratio against the smallest timed side by side (alternating rounds); the write
+   floors: the database alone copying this ledger's rows into fresh ledgers (what a rebuild writes, what an
+   import writes);
 4. one typed ``ledger append talks.statement`` cold (median of 3);
 5. ``ledger rebuild`` and ``ledger verify`` as subprocesses: events/s and peak RSS.
 
@@ -269,6 +271,7 @@ def measure_one(config: Config, backend: str, size: int, url: str, base_url: str
         row["raw_query_ms"] = step("raw query", lambda: ceiling.postgres_query_ms(_libpq(url), IMPOSER, AS_OF))
         row["raw_read_decode_per_s"] = step("raw read", lambda: ceiling.postgres_read_decode_rate(_libpq(url)))
         row["db_mb"] = step("db size", lambda: ceiling.postgres_schema_mb(_libpq(url)))
+    row["write_floor"] = step("write floor", lambda: write_floors(config, backend, size, url))
     row["whole_state"] = step("whole state", lambda: whole_state(url))
     cold_state, inproc = row["cold_ms"].get("state") or 0, row["inproc_ms"]
     log(f"[{backend} {size:,}] cold state {cold_state:.0f} ms, in-process state {inproc.get('state') or 0:.2f} ms, "
@@ -298,6 +301,21 @@ def whole_state(url: str) -> dict[str, float]:
     data = ledger(url, "state", "--as-of", AS_OF, "--format", "json")
     return {"table_s": table.seconds, "table_rss_mb": table.peak_rss_mb, "json_s": data.seconds,
             "json_rss_mb": data.peak_rss_mb, "json_mb": len(data.stdout) / 2**20}
+
+
+def write_floors(config: Config, backend: str, size: int, url: str) -> dict[str, float]:
+    """The database alone writing this ledger's rows (:func:`benchmarks.ceiling.write_floor`), into fresh
+    ledgers of its own: what a rebuild writes, then what an import writes. Events per second of each."""
+    out: dict[str, float] = {}
+    source = str(Path(url.split(":///", 1)[1])) if backend == "sqlite" else _libpq(url)
+    for name, with_log in (("rebuild", False), ("import", True)):
+        with database(config, backend, size) as target:
+            ledger(target, "init")
+            place = str(Path(target.split(":///", 1)[1])) if backend == "sqlite" else _libpq(target)
+            seconds = ceiling.write_floor(source, place, with_log)
+        out[f"{name}_seconds"] = seconds
+        out[f"{name}_per_s"] = size / seconds
+    return out
 
 
 def library_ceiling(config: Config, backend: str, size: int, path: Path) -> dict[str, float]:
