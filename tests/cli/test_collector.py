@@ -33,7 +33,7 @@ def test_a_command_makes_full_collections_rare_and_gives_the_callers_schedule_ba
     gc.set_threshold(*PYTHON_GC)
     assert run(["--db", cli.url, "state", "--as-of", "2025-06-01", "--format", "json"]) == 0
     assert seen["gc"] == COMMAND_GC
-    assert COMMAND_GC[:2] == PYTHON_GC[:2] and COMMAND_GC[2] >= 100 * PYTHON_GC[2]
+    assert COMMAND_GC[0] >= 20 * PYTHON_GC[0] and COMMAND_GC[2] >= 100 * PYTHON_GC[2]
     assert gc.get_threshold() == PYTHON_GC  # in-process callers (tests, doc runners) keep their own
 
 
