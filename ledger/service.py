@@ -227,11 +227,14 @@ class Ledger:
         except Exception as exc:
             raise _open_failure(exc, self.where) from None
 
-    def close(self) -> None:
+    def _close_idle(self) -> None:
         with self._idle_lock:
             idle, self._idle = self._idle, []
         for reader, _ in idle:
             _close_quietly(reader)
+
+    def close(self) -> None:
+        self._close_idle()
         if self._engine is not None:
             self._engine.dispose()
         if self._app is not None:
@@ -318,6 +321,9 @@ class Ledger:
         from ledger.storage import connect
 
         if not reuse:
+            # The idle readers go first: on SQLite a large append into an empty ledger leaves WAL mode for
+            # its transaction (ledger.append.append), which only the file's one open connection may do.
+            self._close_idle()
             try:
                 db = connect(self.url)
             except Exception as exc:
