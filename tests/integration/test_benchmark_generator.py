@@ -12,6 +12,7 @@ import sqlite3
 from contextlib import closing
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import orjson
 from hypothesis import given, settings
@@ -100,41 +101,43 @@ def test_the_library_ceiling_saves_every_line_through_the_librarys_own_applicati
         assert db.execute("SELECT count(*), max(originator_version) FROM application_events").fetchone() == (2500, 2500)
 
 
-def test_the_report_puts_the_library_ceiling_beside_the_import() -> None:
+def generated_ledger(url: str, size: int = 1500, seed: int = 2) -> str:
+    """A new ledger at ``url`` holding a generated big ledger of ``size`` events."""
+    store = Ledger(url)
+    store.init()
+    try:
+        store.append(list(enumerate(islice(big(size, seed=seed), size), start=1)))
+    finally:
+        store.close()
+    return url
+
+
+def rendered(*runs: dict[str, Any]) -> str:
+    """The report's Markdown for these runs, on a made-up machine and baseline."""
     from benchmarks.report import render
 
-    run = {"backend": "sqlite", "size": 1000, "import": {"events_per_s": 30_000.0, "events_per_cpu_s": 31_000.0},
-           "library": {"events_per_s": 12_000.0, "events_per_cpu_s": 12_500.0}}
     result = {"baseline": {"python_pass_ms": 18, "python_sqlite_ms": 23, "ledger_help_ms": 69,
                            "sqlite_insert_rows_per_s": 600_000},
               "machine": {"cpus": 2, "python": "3.11", "platform": "linux", "commit": "abc", "load_avg": [0, 0, 0]},
-              "mode": "quick", "seed": 0, "seconds": 1, "runs": [{**run, "growth_base_size": 1000}]}
-    text = render(result, markdown=True)
+              "mode": "quick", "seed": 0, "seconds": 1, "runs": list(runs)}
+    return render(result, markdown=True)
+
+
+def test_the_report_puts_the_library_ceiling_beside_the_import() -> None:
+    run = {"backend": "sqlite", "size": 1000, "import": {"events_per_s": 30_000.0, "events_per_cpu_s": 31_000.0},
+           "library": {"events_per_s": 12_000.0, "events_per_cpu_s": 12_500.0}}
+    text = rendered({**run, "growth_base_size": 1000})
     assert "| library ev/s |" in text
     assert "| 30,000 | 31,000 | 600,000 | 12,000 | 12,500 |" in text
     assert "| import ÷ library ceiling | sqlite | 1k | ≥ 1.0 × | 2.50× | yes |" in text
 
 
 def test_the_whole_ledgers_answer_is_measured_as_table_and_json(tmp_path: Path) -> None:
-    from benchmarks.report import render
     from benchmarks.run import whole_state
-    from ledger.service import Ledger
 
-    url = f"sqlite:///{tmp_path / 'whole.db'}"
-    store = Ledger(url)
-    store.init()
-    try:
-        store.append(list(enumerate(islice(big(1500, seed=2), 1500), start=1)))
-    finally:
-        store.close()
-    found = whole_state(url)
+    found = whole_state(generated_ledger(f"sqlite:///{tmp_path / 'whole.db'}"))
     assert found["table_s"] > 0 and found["json_s"] > 0 and found["table_rss_mb"] > 10
     assert found["json_mb"] > 0.01  # the answer itself, not an error
-    run = {"backend": "sqlite", "size": 1500, "whole_state": found, "growth_base_size": 1500}
-    result = {"baseline": {"python_pass_ms": 18, "python_sqlite_ms": 23, "ledger_help_ms": 69,
-                           "sqlite_insert_rows_per_s": 600_000},
-              "machine": {"cpus": 2, "python": "3.11", "platform": "linux", "commit": "abc", "load_avg": [0, 0, 0]},
-              "mode": "quick", "seed": 0, "seconds": 1, "runs": [run]}
-    text = render(result, markdown=True)
+    text = rendered({"backend": "sqlite", "size": 1500, "whole_state": found, "growth_base_size": 1500})
     assert "#### The whole ledger's answer" in text
     assert f"| sqlite | 1500 | {found['table_s']:,.1f} | {found['table_rss_mb']:,.0f} |" in text

@@ -6,16 +6,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks.ceiling import _floor_tables, write_floor
-from benchmarks.generate import big
 from ledger.service import Ledger
 from tests.conftest import pg_schema_url
+from tests.integration.test_benchmark_generator import generated_ledger, rendered
 
 
 def _place(url: str) -> str:
@@ -53,12 +52,7 @@ def _facts(url: str) -> tuple[dict[str, int], set[str], list[Any]]:
 
 @pytest.mark.parametrize("with_log", [False, True], ids=["rebuild", "import"])
 def test_the_floor_writes_every_row_and_builds_every_index_again(db_url: str, tmp_path: Path, with_log: bool) -> None:
-    source = Ledger(db_url)
-    source.init()
-    try:
-        source.append(list(enumerate(islice(big(1500, seed=4), 1500), start=1)))
-    finally:
-        source.close()
+    generated_ledger(db_url, seed=4)
     expected, indexes, guard = _facts(db_url)
     assert expected["measure_intervals"] > 0 and expected["subjects"] > 0  # a ledger with read models to copy
     with _fresh(db_url, tmp_path, "floor.db") as target:
@@ -77,15 +71,8 @@ def test_the_floor_writes_every_row_and_builds_every_index_again(db_url: str, tm
 
 
 def test_the_report_sets_rebuild_and_import_beside_their_floors() -> None:
-    from benchmarks.report import render
-
-    run = {"backend": "sqlite", "size": 100_000, "growth_base_size": 1000,
-           "import": {"events_per_s": 10_000.0}, "rebuild": {"events_per_s": 20_000.0},
-           "write_floor": {"rebuild_per_s": 80_000.0, "import_per_s": 40_000.0}}
-    result = {"baseline": {"python_pass_ms": 18, "python_sqlite_ms": 23, "ledger_help_ms": 69,
-                           "sqlite_insert_rows_per_s": 600_000},
-              "machine": {"cpus": 2, "python": "3.11", "platform": "linux", "commit": "abc", "load_avg": [0, 0, 0]},
-              "mode": "quick", "seed": 0, "seconds": 1, "runs": [run]}
-    text = render(result, markdown=True)
+    text = rendered({"backend": "sqlite", "size": 100_000, "growth_base_size": 1000,
+                     "import": {"events_per_s": 10_000.0}, "rebuild": {"events_per_s": 20_000.0},
+                     "write_floor": {"rebuild_per_s": 80_000.0, "import_per_s": 40_000.0}})
     assert "#### Write floors" in text
     assert "| sqlite | 100k | 20,000 | 80,000 | 0.25× | 10,000 | 40,000 | 0.25× |" in text
