@@ -563,7 +563,15 @@ def _open_failure(exc: Exception, where: str) -> Exception:
     if not isinstance(exc, storage_errors()):
         return exc
     first = str(exc).splitlines()[0] if str(exc) else ""
-    return StorageError(f"cannot open the ledger at {where}: {exc.__class__.__name__}: {first}")
+    return StorageError(f"cannot open the ledger at {where}: {exc.__class__.__name__}: {first}{_locked(first)}")
+
+
+def _locked(first: str) -> str:
+    """What to do about SQLite's "database is locked": it comes after 60 s of waiting (``busy_timeout``)."""
+    if "database is locked" not in first:
+        return ""
+    return ("; another command has held the file for over 60 seconds (a large import into an empty ledger keeps "
+            "readers out until it commits, any append keeps other writers out): try again once it has finished")
 
 
 def _missing_table(exc: Any) -> bool:
@@ -583,4 +591,4 @@ def _translate(call: Callable[[], Any]) -> Any:
         if not isinstance(exc, storage_errors()):
             raise
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        raise StorageError(f"the database refused the write: {first}") from None
+        raise StorageError(f"the database refused the write: {first}{_locked(first)}") from None

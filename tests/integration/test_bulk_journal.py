@@ -140,3 +140,15 @@ def test_a_killed_import_into_an_empty_ledger_leaves_it_empty_and_usable(tmp_pat
     assert run.returncode == 0, run.stderr
     assert mode(url) == "wal"
     assert cli("verify").exit_code == 0
+
+
+def test_a_reader_kept_out_too_long_is_told_why_and_what_to_do(tmp_path: Path) -> None:
+    """SQLite gives up after the 60 s ``busy_timeout`` with "database is locked"; the message says why."""
+    from ledger.service import _open_failure
+
+    where = str(tmp_path / "ledger.db")
+    message = str(_open_failure(sqlite3.OperationalError("database is locked"), where))
+    assert message.startswith(f"cannot open the ledger at {where}: OperationalError: database is locked; ")
+    assert "large import into an empty ledger" in message and "try again once it has finished" in message
+    other = str(_open_failure(sqlite3.OperationalError("unable to open database file"), "x.db"))
+    assert "try again" not in other
