@@ -111,7 +111,7 @@ def test_a_killed_import_into_an_empty_ledger_leaves_it_empty_and_usable(tmp_pat
     path = tmp_path / "ledger.db"
     url = fresh(path)
     source = tmp_path / "big.jsonl"
-    write_file(source, "big", 60_000, seed=3)
+    write_file(source, "big", 30_000, seed=3)
     start = path.stat().st_size
     proc = subprocess.Popen([str(LEDGER_BIN), "--db", url, "append", "--file", str(source)], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
