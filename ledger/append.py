@@ -17,9 +17,7 @@ order and record time agree: ``--known-at`` cuts the log at a prefix.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -148,34 +146,7 @@ def append(
     runs once the write lock is held, before anything is written: a caller that planned its
     events on what it read earlier raises there (e.g. :class:`Stale`) if that has changed.
     ``pool``: worker processes the final refold may fold on (those that validated the input).
-
-    SQLite: a large append (a first chunk of :data:`CHUNK` lines) into an empty ledger runs in rollback-journal
-    mode when no other connection has the file open. In WAL mode every page of the new ledger was written
-    twice, to the WAL and then by the checkpoint into the file (the commit of a 1M-event import: 8.2 s);
-    a rollback journal of an empty file holds next to nothing (0.9 s). Readers that come meanwhile wait for
-    the commit instead of seeing an empty ledger; the file is back in WAL mode afterwards.
     """
-    lines = iter(items)
-    opening = next(chunks(lines, CHUNK), [])
-    bulk = db.dialect == "sqlite" and ensure_wal(db) and len(opening) == CHUNK and read_head(db).position == 0
-    if not (bulk and set_journal(db, "delete") == "delete"):
-        return _append(db, opening, lines, author, progress, precondition, pool)
-    try:
-        return _append(db, opening, lines, author, progress, precondition, pool)
-    finally:
-        restore_wal(db)
-
-
-def _append(
-    db: Writer,
-    opening: list[tuple[int | None, Any]],
-    lines: Iterator[tuple[int | None, Any]],
-    author: str,
-    progress: Any,
-    precondition: Callable[[WriteDb], None] | None,
-    pool: Executor | None,
-) -> AppendResult:
-    """:func:`append`, its first chunk of lines already read."""
     try:
         db.begin_write()
         lock(db)
@@ -198,7 +169,8 @@ def _append(
         held_ids: dict[str, int] = {}
         stopped_after: int | None = None
         deferred: DeferredIndexes | None = None
-        for chunk in itertools.chain([opening] if opening else [], chunks(lines, CHUNK)):
+        lines = iter(items)
+        for chunk in chunks(lines, CHUNK):
             if deferred is None and head.position == 0 and len(chunk) == CHUNK:
                 # A large import into an empty ledger: index its rows once, at the end (SQLite only).
                 deferred = DeferredIndexes(db)
@@ -262,40 +234,6 @@ def _append(
     except BaseException:
         db.rollback()
         raise
-
-
-def set_journal(db: WriteDb, mode: str) -> str:
-    """SQLite: set the file's journal mode (outside a transaction); the mode it has afterwards.
-
-    Leaving WAL needs the only connection to the file: with another one open, SQLite refuses at once
-    ("database is locked") and the mode stays as it was.
-    """
-    import sqlite3
-
-    try:
-        return str(column(db, f"PRAGMA journal_mode = {mode}")[0])
-    except sqlite3.OperationalError:
-        return str(column(db, "PRAGMA journal_mode")[0])
-
-
-def ensure_wal(db: WriteDb) -> bool:
-    """SQLite: put the file back in WAL mode if a large append left it in rollback-journal mode (it was
-    interrupted, or :func:`restore_wal` could not switch back); True once it is in WAL mode.
-
-    A rollback journal lets no one read while the writer holds the file, so a ledger is kept in WAL,
-    which ``init`` sets: readers then see the ledger as it was until an append commits.
-    """
-    return set_journal(db, "wal") == "wal"
-
-
-def restore_wal(db: WriteDb, attempts: int = 40) -> None:
-    """After a large append through a rollback journal, back to WAL; a reader that opened the file
-    meanwhile may hold it for a moment, so try for about two seconds. Should that fail, the next append
-    switches back (:func:`ensure_wal`)."""
-    for _ in range(attempts):
-        if set_journal(db, "wal") == "wal":
-            return
-        time.sleep(0.05)
 
 
 def _store(

@@ -227,14 +227,11 @@ class Ledger:
         except Exception as exc:
             raise _open_failure(exc, self.where) from None
 
-    def _close_idle(self) -> None:
+    def close(self) -> None:
         with self._idle_lock:
             idle, self._idle = self._idle, []
         for reader, _ in idle:
             _close_quietly(reader)
-
-    def close(self) -> None:
-        self._close_idle()
         if self._engine is not None:
             self._engine.dispose()
         if self._app is not None:
@@ -321,9 +318,6 @@ class Ledger:
         from ledger.storage import connect
 
         if not reuse:
-            # The idle readers go first: on SQLite a large append into an empty ledger leaves WAL mode for
-            # its transaction (ledger.append.append), which only the file's one open connection may do.
-            self._close_idle()
             try:
                 db = connect(self.url)
             except Exception as exc:
@@ -570,8 +564,8 @@ def _locked(first: str) -> str:
     """What to do about SQLite's "database is locked": it comes after 60 s of waiting (``busy_timeout``)."""
     if "database is locked" not in first:
         return ""
-    return ("; another command has held the file for over 60 seconds (a large import into an empty ledger keeps "
-            "readers out until it commits, any append keeps other writers out): try again once it has finished")
+    return ("; another command has held the file's lock for over 60 seconds (an append keeps other writers "
+            "waiting until it commits): try again once it has finished")
 
 
 def _missing_table(exc: Any) -> bool:

@@ -233,3 +233,24 @@ def test_a_large_schedule_import_refreshes_the_planner_statistics(store: Ledger,
         analyzed = conn.execute(text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'schedule_lines' "
                                      "AND schemaname = current_schema()")).scalar()
     assert analyzed and analyzed >= 1
+
+
+def test_a_command_kept_waiting_too_long_is_told_why_and_what_to_do(tmp_path: Path) -> None:
+    """SQLite gives up after the 60 s ``busy_timeout`` with "database is locked"; the message says why."""
+    import sqlite3
+
+    from ledger.errors import StorageError
+    from ledger.service import _open_failure, _translate
+
+    where = str(tmp_path / "ledger.db")
+    message = str(_open_failure(sqlite3.OperationalError("database is locked"), where))
+    assert message.startswith(f"cannot open the ledger at {where}: OperationalError: database is locked; ")
+    assert "try again once it has finished" in message
+
+    def locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    with pytest.raises(StorageError, match="refused the write: database is locked; .* try again once it has finished"):
+        _translate(locked)
+    other = str(_open_failure(sqlite3.OperationalError("unable to open database file"), "x.db"))
+    assert "try again" not in other
