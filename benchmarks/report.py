@@ -36,6 +36,11 @@ def _ms(value: float | None) -> str:
     return f"{value:,.2f}" if value < 10 else f"{value:,.0f}"
 
 
+def ratio(value: float | None, base: float | None) -> float | None:
+    """``value / base``, or None when either is missing (a failed or skipped measurement)."""
+    return value / base if value is not None and base else None
+
+
 def _x(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}×"
 
@@ -98,13 +103,9 @@ def floor_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     for r in result["runs"]:
         rebuild, imp = get(r, "rebuild", "events_per_s"), get(r, "import", "events_per_s")
         floor_rebuild, floor_import = get(r, "write_floor", "rebuild_per_s"), get(r, "write_floor", "import_per_s")
-        rows.append([r["backend"], _size(r["size"]), _n(rebuild), _n(floor_rebuild), _x(_ratio(rebuild, floor_rebuild)),
-                     _n(imp), _n(floor_import), _x(_ratio(imp, floor_import))])
+        rows.append([r["backend"], _size(r["size"]), _n(rebuild), _n(floor_rebuild), _x(ratio(rebuild, floor_rebuild)),
+                     _n(imp), _n(floor_import), _x(ratio(imp, floor_import))])
     return head, rows
-
-
-def _ratio(value: float | None, base: float | None) -> float | None:
-    return value / base if value is not None and base else None
 
 
 def growth_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:

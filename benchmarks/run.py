@@ -40,6 +40,8 @@ from typing import Any
 from benchmarks import ceiling
 from benchmarks.generate import write_file
 from benchmarks.proc import Child, ledger, ledger_argv, run_child
+from benchmarks.report import ratio
+from ledger.storage import sqlite_path
 from ledger.workers import worker_count
 
 HERE = Path(__file__).resolve().parent
@@ -96,6 +98,12 @@ def data_file(config: Config, size: int) -> tuple[Path, float]:
 
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def driver_place(url: str) -> str:
+    """What the drivers take: a SQLite ledger's file path, or a PostgreSQL ledger's libpq URL."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else _libpq(url)
 
 
 def pg_problem(url: str) -> str | None:
@@ -263,7 +271,7 @@ def measure_one(config: Config, backend: str, size: int, url: str, base_url: str
         row["paired_growth"] = step("paired growth", lambda: paired_growth(base_url, url))
         row["paired_cold"] = step("paired cold", lambda: paired_cold(base_url, url, config.runs))
     if backend == "sqlite":
-        file = Path(url.split(":///", 1)[1])
+        file = Path(driver_place(url))
         row["raw_query_ms"] = step("raw query", lambda: ceiling.sqlite_query_ms(file, IMPOSER, AS_OF))
         row["raw_read_decode_per_s"] = step("raw read", lambda: ceiling.sqlite_read_decode_rate(file))
         row["db_mb"] = round(sum(f.stat().st_size for f in file.parent.glob(file.name + "*")) / 2**20, 1)
@@ -307,12 +315,10 @@ def write_floors(config: Config, backend: str, size: int, url: str) -> dict[str,
     """The database alone writing this ledger's rows (:func:`benchmarks.ceiling.write_floor`), into fresh
     ledgers of its own: what a rebuild writes, then what an import writes. Events per second of each."""
     out: dict[str, float] = {}
-    source = str(Path(url.split(":///", 1)[1])) if backend == "sqlite" else _libpq(url)
     for name, with_log in (("rebuild", False), ("import", True)):
         with database(config, backend, size) as target:
             ledger(target, "init")
-            place = str(Path(target.split(":///", 1)[1])) if backend == "sqlite" else _libpq(target)
-            seconds = ceiling.write_floor(source, place, with_log)
+            seconds = ceiling.write_floor(driver_place(url), driver_place(target), with_log)
         out[f"{name}_seconds"] = seconds
         out[f"{name}_per_s"] = size / seconds
     return out
@@ -334,10 +340,6 @@ def library_ceiling(config: Config, backend: str, size: int, path: Path) -> dict
             "peak_rss_mb": child.peak_rss_mb}
 
 
-def _ratio(value: float | None, base: float | None) -> float | None:
-    return value / base if value is not None and base else None
-
-
 def add_growth(rows: list[dict[str, Any]]) -> None:
     """Ratio of each query's time to its time on the smallest ledger of the same backend; answers must match."""
     for backend in {r["backend"] for r in rows}:
@@ -345,11 +347,11 @@ def add_growth(rows: list[dict[str, Any]]) -> None:
         base = mine[0]
         for r in mine:
             r["growth"] = {
-                **{f"inproc_{k}": _ratio(v, base["inproc_ms"].get(k)) for k, v in r["inproc_ms"].items()},
-                **{f"cold_{k}": _ratio(v, base["cold_ms"].get(k)) for k, v in r["cold_ms"].items()},
-                **{f"inproc_cpu_{k}": _ratio(v, base.get("inproc_cpu_ms", {}).get(k))
+                **{f"inproc_{k}": ratio(v, base["inproc_ms"].get(k)) for k, v in r["inproc_ms"].items()},
+                **{f"cold_{k}": ratio(v, base["cold_ms"].get(k)) for k, v in r["cold_ms"].items()},
+                **{f"inproc_cpu_{k}": ratio(v, base.get("inproc_cpu_ms", {}).get(k))
                    for k, v in r.get("inproc_cpu_ms", {}).items()},
-                **{f"cold_cpu_{k}": _ratio(v, base.get("cold_cpu_ms", {}).get(k))
+                **{f"cold_cpu_{k}": ratio(v, base.get("cold_cpu_ms", {}).get(k))
                    for k, v in r.get("cold_cpu_ms", {}).items()},
             }
             r["growth"].update(r.get("paired_growth") or {})  # measured side by side: preferred when present

@@ -12,14 +12,10 @@ from typing import Any
 import pytest
 
 from benchmarks.ceiling import _floor_tables, write_floor
+from benchmarks.run import driver_place
 from ledger.service import Ledger
 from tests.conftest import pg_schema_url
 from tests.integration.test_benchmark_generator import generated_ledger, rendered
-
-
-def _place(url: str) -> str:
-    """What write_floor takes: a SQLite path, or a libpq URL."""
-    return url.split(":///", 1)[1] if url.startswith("sqlite") else url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @contextmanager
@@ -34,14 +30,14 @@ def _facts(url: str) -> tuple[dict[str, int], set[str], list[Any]]:
     """Row counts of every table the floor writes, the names of the indexes, and the insert guard's state."""
     names = [name for name, _ in _floor_tables(True)]
     if url.startswith("sqlite"):
-        with closing(sqlite3.connect(_place(url))) as db:
+        with closing(sqlite3.connect(driver_place(url))) as db:
             counts = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in names}  # noqa: S608
             indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
             guard = db.execute("SELECT sql FROM sqlite_master WHERE name = 'ledger_events_insert_guard'").fetchall()
         return counts, indexes, guard
     import psycopg
 
-    with psycopg.connect(_place(url)) as conn:
+    with psycopg.connect(driver_place(url)) as conn:
         counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in names}  # type: ignore[index]
         indexes = {n for (n,) in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
         guard = conn.execute("SELECT t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN "
@@ -59,7 +55,7 @@ def test_the_floor_writes_every_row_and_builds_every_index_again(db_url: str, tm
         empty = Ledger(target)
         empty.init()
         empty.close()
-        seconds = write_floor(_place(db_url), _place(target), with_log)
+        seconds = write_floor(driver_place(db_url), driver_place(target), with_log)
         counts, target_indexes, target_guard = _facts(target)
     assert seconds > 0
     written = {name for name, _ in _floor_tables(with_log)}
