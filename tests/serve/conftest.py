@@ -9,11 +9,7 @@ import pytest
 
 pytest.importorskip("fastapi", reason="ledger serve needs the serve extra (pip install -e '.[dev]')")
 
-import warnings  # noqa: E402
-
-with warnings.catch_warnings():  # Starlette 1.x asks for httpx2 here; httpx is what the dev extra pins
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from fastapi.testclient import TestClient
+from fastapi.testclient import TestClient  # noqa: E402
 
 from ledger.serve.app import Settings, create_app  # noqa: E402
 from tests.conftest import BACKENDS, SAMPLE, Cli, backend_url  # noqa: E402
