@@ -22,8 +22,9 @@ demo: $(STAMP)
 	@$(BIN)/ledger --db $(DEMO_DB) rate JP 87032301 --as-of 2025-06-01 --imposer US
 	@echo "next: $(BIN)/ledger --db $(DEMO_DB) serve   then open http://127.0.0.1:8000/?as_of=2025-06-01&partner=JP"
 
+# One pytest worker per CPU (pytest-xdist): every test has its own file or PostgreSQL schema.
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The browser test drives the distribution's headless Chromium; install it when missing and we may (root, apt).
 chromium:
