@@ -169,11 +169,14 @@ def append(
         held_ids: dict[str, int] = {}
         stopped_after: int | None = None
         deferred: DeferredIndexes | None = None
+        scan = False
         lines = iter(items)
         for chunk in chunks(lines, CHUNK):
             if deferred is None and head.position == 0 and len(chunk) == CHUNK:
                 # A large import into an empty ledger: index its rows once, at the end (SQLite only).
                 deferred = DeferredIndexes(db)
+                # ... and refold every subject from one sorted pass over the index, holding no events.
+                scan = db.dialect == "sqlite"
             batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]] = []
             completed = [(line, item if isinstance(item, list) else (_payload(item[0], now.date()), item[1]))
                          for line, item in chunk]
@@ -206,7 +209,7 @@ def append(
             for pos, _, payload, _ in batch:
                 if isinstance(payload, Payload):
                     payload.release()  # written: the refold needs the data, not the texts
-                if len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
+                if not scan and len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
                     held[pos] = payload
                     held_ids[payload["id"]] = pos
             for event_id in corrected:  # it now reads otherwise: the refold must read it back
@@ -223,9 +226,9 @@ def append(
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
-            if deferred is not None:
+            if deferred is not None and not scan:
                 deferred.build(ledger_index)  # the refold reads events through the subject index
-            refold(db, touched, position, replace_rows=head.position > 0, held=held, pool=pool)
+            refold(db, touched, position, replace_rows=head.position > 0, held=held, pool=pool, scan=scan)
             _analyze(db, rows)
         if deferred is not None:
             deferred.build()

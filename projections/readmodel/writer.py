@@ -14,7 +14,7 @@ what they return (``ledger verify`` replays the same rules and compares).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from operator import itemgetter
 from typing import Any
@@ -317,13 +317,15 @@ def finish(db: WriteDb, corrected: set[str], touched: Iterable[Subject], positio
 
 
 def refold(db: WriteDb, touched: Iterable[Subject], position: int, replace_rows: bool = True,
-           held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None) -> None:
+           held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None,
+           scan: bool = False) -> None:
     """Refold the touched subjects and note the position the read models now reflect.
 
     ``held`` must hold only events that no correction has changed since they were written.
     ``pool``: worker processes for the folds of a large refold (:func:`refresh_subjects`).
+    ``scan``: read the events in one sorted pass over the whole index (:class:`SortedScan`).
     """
-    refresh_subjects(db, touched, replace_rows, held, pool=pool)
+    refresh_subjects(db, touched, replace_rows, held, pool=pool, scan=scan)
     set_meta(db, "position", str(position))
 
 
@@ -339,39 +341,107 @@ def index_and_correct(db: WriteDb, batch: Sequence[Pending], introduced: set[Sub
 
 
 def refresh_subjects(db: WriteDb, touched: Iterable[Subject], replace_rows: bool = True,
-                     held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None) -> None:
+                     held: Mapping[int, Mapping[str, Any]] | None = None, pool: Executor | None = None,
+                     scan: bool = False) -> None:
     """Refold every touched subject from its own live events (batched per kind).
 
     ``replace_rows`` False: the read models hold no rows for these subjects yet (a rebuild
     emptied them), so there is nothing to delete first. ``pool``: when given and the refold is
     large (more than :data:`PARALLEL_MIN` subjects of a kind), slices are folded by its worker
     processes while this process reads the next slices and inserts the rows of the finished ones;
-    the rows, and the order they are inserted in, are the same as without it.
+    the rows, and the order they are inserted in, are the same as without it. ``scan``: the
+    events come from one :class:`SortedScan` of the whole index instead of a lookup per slice
+    (``held`` is then not consulted).
     """
     by_kind: dict[str, list[str]] = {}
     for kind, slug in sorted(set(touched)):
         by_kind.setdefault(kind, []).append(slug)
-    for kind, slugs in by_kind.items():
-        if not _refolded(kind):
-            continue
-        # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
-        parts = in_chunks(slugs, REFOLD_SLICE)
-        if pool is not None and len(slugs) > PARALLEL_MIN:
-            _refold_parallel(db, kind, parts, held, replace_rows, pool)
-            continue
-        for part in parts:
-            texts = live_texts(db, kind, part, held)
-            _store_slice(db, kind, part, fold_slice(kind, _slice_groups(texts, part)), replace_rows)
+    sorted_scan = SortedScan(db) if scan else None
+    try:
+        for kind, slugs in by_kind.items():
+            if not _refolded(kind):
+                continue
+
+            def texts_of(part: list[str], kind: str = kind) -> dict[str, list[LiveText]]:
+                return sorted_scan.take(kind, part) if sorted_scan else live_texts(db, kind, part, held)
+
+            # In slices, so memory follows the slice, not the ledger (a rebuild touches every subject).
+            parts = in_chunks(slugs, REFOLD_SLICE)
+            if pool is not None and len(slugs) > PARALLEL_MIN:
+                _refold_parallel(db, kind, parts, texts_of, replace_rows, pool)
+                continue
+            for part in parts:
+                _store_slice(db, kind, part, fold_slice(kind, _slice_groups(texts_of(part), part)), replace_rows)
+    finally:
+        if sorted_scan is not None:
+            sorted_scan.close()
 
 
 def _refold_parallel(db: WriteDb, kind: str, parts: Iterable[list[str]],
-                     held: Mapping[int, Mapping[str, Any]] | None, replace_rows: bool, pool: Executor) -> None:
+                     texts_of: Callable[[list[str]], Mapping[str, list[LiveText]]], replace_rows: bool,
+                     pool: Executor) -> None:
     """Fold slices in the pool while this process reads the next ones and inserts the finished ones, in order."""
     calls: InOrder[list[str], SliceRows] = InOrder(
         pool, lambda part, rows: _store_slice(db, kind, part, rows, replace_rows))
     for part in parts:
-        calls.put(part, fold_slice, kind, _slice_groups(live_texts(db, kind, part, held), part))
+        calls.put(part, fold_slice, kind, _slice_groups(texts_of(part), part))
     calls.drain()
+
+
+class SortedScan:
+    """Every live event of ``ledger_index`` as its text, in (kind, subject, position) order: one pass over the
+    table, sorted by SQLite, handed out slice by slice to a refold of every subject (an import into an empty
+    SQLite ledger).
+
+    The refold otherwise looks each slice's events up through the subject index, a random read of the table
+    per event: 7.2 of a 1M import's 61 s, where the sorted scan takes ~2.5 s (docs/performance.md). The sort
+    spills to temporary files, so memory stays bounded, and the append need not hold its events for the
+    refold. ``take`` must be asked for slices in that order; a subject it is not asked for is passed over.
+    """
+
+    BATCH = 2000
+    SORT_CACHE_KB = 32 * 1024
+
+    def __init__(self, db: WriteDb) -> None:
+        self.cursor = db.cursor()
+        # SQLite's sorter takes as much memory again as the page cache (128 MB for an append): a smaller cache
+        # while it sorts keeps the import's peak RSS lower than holding events did (397 -> 327 MB at 1M).
+        cache = self.cursor.execute("PRAGMA cache_size").fetchone()[0]
+        self.cursor.execute(f"PRAGMA cache_size = -{self.SORT_CACHE_KB}")
+        try:
+            # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row.
+            self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM ledger_index NOT INDEXED "
+                                f"WHERE {LIVE} ORDER BY subject_kind COLLATE BINARY, subject COLLATE BINARY, position")
+            self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)  # sorts
+        finally:
+            restore = db.cursor()
+            restore.execute(f"PRAGMA cache_size = {cache}")
+            restore.close()
+        self.at = 0
+
+    def _next(self) -> tuple[str, str, int, str] | None:
+        if self.at == len(self.rows):
+            if not self.rows:
+                return None
+            self.rows, self.at = self.cursor.fetchmany(self.BATCH), 0
+            if not self.rows:
+                return None
+        return self.rows[self.at]
+
+    def take(self, kind: str, slugs: Sequence[str]) -> dict[str, list[LiveText]]:
+        """The live events of ``slugs`` (sorted, after every slice taken before), by subject."""
+        wanted = set(slugs)
+        last = (kind, slugs[-1]) if slugs else (kind, "")
+        out: dict[str, list[LiveText]] = {}
+        # Python orders str by code point and BINARY orders their UTF-8 bytes: the same order.
+        while (row := self._next()) is not None and (row[0], row[1]) <= last:
+            if row[0] == kind and row[1] in wanted:
+                out.setdefault(row[1], []).append((row[2], row[3]))
+            self.at += 1
+        return out
+
+    def close(self) -> None:
+        self.cursor.close()
 
 
 class DeferredIndexes:
