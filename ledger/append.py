@@ -173,10 +173,10 @@ def append(
         lines = iter(items)
         for chunk in chunks(lines, CHUNK):
             if deferred is None and head.position == 0 and len(chunk) == CHUNK:
-                # A large import into an empty ledger: index its rows once, at the end (SQLite only).
+                # A large import into an empty ledger: index its rows once, at the end (SQLite only), and
+                # refold every subject from one sorted pass over the index, holding no events for it.
                 deferred = DeferredIndexes(db)
-                # ... and refold every subject from one sorted pass over the index, holding no events.
-                scan = db.dialect == "sqlite"
+                scan = True
             batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]] = []
             completed = [(line, item if isinstance(item, list) else (_payload(item[0], now.date()), item[1]))
                          for line, item in chunk]

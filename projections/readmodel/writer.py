@@ -390,19 +390,28 @@ def _refold_parallel(db: WriteDb, kind: str, parts: Iterable[list[str]],
 
 class SortedScan:
     """Every live event of ``ledger_index`` as its text, in (kind, subject, position) order: one pass over the
-    table, sorted by SQLite, handed out slice by slice to a refold of every subject (an import into an empty
-    SQLite ledger).
+    table, sorted by the database, handed out slice by slice to a refold of every subject (a large import into
+    an empty ledger).
 
     The refold otherwise looks each slice's events up through the subject index, a random read of the table
-    per event: 7.2 of a 1M import's 61 s, where the sorted scan takes ~2.5 s (docs/performance.md). The sort
-    spills to temporary files, so memory stays bounded, and the append need not hold its events for the
-    refold. ``take`` must be asked for slices in that order; a subject it is not asked for is passed over.
+    per event: 7.2 of a 1M SQLite import's 61 s (docs/performance.md). The sort spills to temporary files
+    (SQLite) or the server's (PostgreSQL), so memory stays bounded, and the append need not hold its events
+    for the refold. ``take`` must be asked for slices in that order; a subject it is not asked for is passed
+    over.
     """
 
     BATCH = 2000
     SORT_CACHE_KB = 32 * 1024
 
     def __init__(self, db: WriteDb) -> None:
+        # Both orders are the UTF-8 bytes', which is Python's order of str (code points).
+        if db.dialect != "sqlite":
+            self.cursor = db.cursor(stream="ledger_sorted_scan")  # a server-side cursor: fetched a batch at a time
+            self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM ledger_index WHERE {LIVE} "
+                                'ORDER BY subject_kind COLLATE "C", subject COLLATE "C", position')
+            self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)
+            self.at = 0
+            return
         self.cursor = db.cursor()
         # SQLite's sorter takes as much memory again as the page cache (128 MB for an append): a smaller cache
         # while it sorts keeps the import's peak RSS lower than holding events did (397 -> 327 MB at 1M).
@@ -412,7 +421,7 @@ class SortedScan:
             # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row.
             self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM ledger_index NOT INDEXED "
                                 f"WHERE {LIVE} ORDER BY subject_kind COLLATE BINARY, subject COLLATE BINARY, position")
-            self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)  # sorts
+            self.rows = self.cursor.fetchmany(self.BATCH)  # sorts
         finally:
             restore = db.cursor()
             restore.execute(f"PRAGMA cache_size = {cache}")
