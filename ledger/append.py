@@ -226,6 +226,10 @@ def append(
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
+            # A large append to a ledger smaller than itself reads back fewer events by scanning everything once.
+            scan = scan or (appended > HOLD and appended >= head.position)
+            if scan:
+                held.clear()  # before the sort takes its memory
             if deferred is not None and not scan:
                 deferred.build(ledger_index)  # the refold reads events through the subject index
             refold(db, touched, position, replace_rows=head.position > 0, held=held, pool=pool, scan=scan)

@@ -1,6 +1,7 @@
 """A large import into an empty ledger refolds every subject from one sorted scan of the index.
 
-Any other append (a ledger that holds events, a short file) looks each slice's events up through the
+So does an append of more events than ``HOLD`` (50,000) onto a ledger holding no more than it adds. Any
+other append (a short file, or one smaller than its ledger) looks each slice's events up through the
 subject index. Both must write the same read models, row for row: the import's are
 compared with what ``rebuild`` (the lookups) writes afterwards, on a generated ledger with
 corrections, retractions and every kind of subject.
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import ledger.append
 import projections.readmodel.writer as writer
 from benchmarks.generate import write_file
 from ledger.append import CHUNK
@@ -61,15 +63,40 @@ def test_an_empty_ledgers_import_refolds_from_one_scan_as_the_lookups_do(
     assert cli("verify").exit_code == 0
 
 
-def test_a_ledger_that_holds_events_refolds_by_lookups(store: Ledger, events_file: Path, scans: dict[int, int]) -> None:
-    cli = Cli(store.url)
+def split(events_file: Path, at: int) -> tuple[Path, Path]:
     lines = events_file.read_text().splitlines(keepends=True)
     first, rest = events_file.with_name("first.jsonl"), events_file.with_name("rest.jsonl")
-    first.write_text("".join(lines[:10]))
-    rest.write_text("".join(lines[10:]))
+    first.write_text("".join(lines[:at]))
+    rest.write_text("".join(lines[at:]))
+    return first, rest
+
+
+def test_an_append_smaller_than_its_ledger_or_than_hold_refolds_by_lookups(
+        store: Ledger, events_file: Path, scans: dict[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = Cli(store.url)
+    first, rest = split(events_file, 2 * CHUNK + 100)
+    assert cli("append", "--file", str(first)).exit_code == 0  # the empty ledger's import: one scan
+    assert len(scans) == 1
+    monkeypatch.setattr(ledger.append, "HOLD", 100)
+    assert cli("append", "--file", str(rest)).exit_code == 0  # 600 events onto 4,100: lookups
+    assert len(scans) == 1
+    assert cli("verify").exit_code == 0
+
+
+def test_an_append_larger_than_hold_and_its_ledger_refolds_from_one_scan(
+        store: Ledger, events_file: Path, scans: dict[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = Cli(store.url)
+    first, rest = split(events_file, 10)
     assert cli("append", "--file", str(first)).exit_code == 0
+    monkeypatch.setattr(ledger.append, "HOLD", 100)
     assert cli("append", "--file", str(rest)).exit_code == 0
-    assert scans == {}
+    # The scan hands out every live event of a refolded kind, the first append's included.
+    assert len(scans) == 1 and sum(scans.values()) > 2 * CHUNK
+    appended = tables(store.url)
+    assert cli("rebuild").exit_code == 0
+    rebuilt = tables(store.url)
+    assert {t: rows for t, rows in appended.items() if not t.endswith("by rowid")} == {
+        t: rows for t, rows in rebuilt.items() if not t.endswith("by rowid")}
     assert cli("verify").exit_code == 0
 
 
