@@ -173,7 +173,7 @@ def append(
         lines = iter(items)
         for chunk in chunks(lines, CHUNK):
             if deferred is None and head.position == 0 and len(chunk) == CHUNK:
-                # A large import into an empty ledger: index its rows once, at the end (SQLite only), and
+                # A large import into an empty ledger: on SQLite, index its rows once, at the end; on both,
                 # refold every subject from one sorted pass over the index, holding no events for it.
                 deferred = DeferredIndexes(db)
                 scan = True
@@ -226,7 +226,7 @@ def append(
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
             # correction may have changed one recorded long ago.
-            # A large append to a ledger smaller than itself reads back fewer events by scanning everything once.
+            # A large append onto a ledger no larger than itself reads less by scanning everything once.
             scan = scan or (appended > HOLD and appended >= head.position)
             if scan:
                 held.clear()  # before the sort takes its memory

@@ -374,6 +374,7 @@ def refresh_subjects(db: WriteDb, touched: Iterable[Subject], replace_rows: bool
                 _store_slice(db, kind, part, fold_slice(kind, _slice_groups(texts_of(part), part)), replace_rows)
     finally:
         if sorted_scan is not None:
+            # After a failed statement too: closing the cursor then does not replace the error (tested).
             sorted_scan.close()
 
 
@@ -390,8 +391,8 @@ def _refold_parallel(db: WriteDb, kind: str, parts: Iterable[list[str]],
 
 class SortedScan:
     """Every live event of ``ledger_index`` as its text, in (kind, subject, position) order: one pass over the
-    table, sorted by the database, handed out slice by slice to a refold of every subject (a large import into
-    an empty ledger).
+    table, sorted by the database, handed out slice by slice to a refold of (nearly) every subject: a large
+    import into an empty ledger, or an append larger than its ledger (``ledger.append``).
 
     The refold otherwise looks each slice's events up through the subject index, a random read of the table
     per event: 7.2 of a 1M SQLite import's 61 s (docs/performance.md). The sort spills to temporary files
@@ -414,7 +415,7 @@ class SortedScan:
             return
         self.cursor = db.cursor()
         # SQLite's sorter takes as much memory again as the page cache (128 MB for an append): a smaller cache
-        # while it sorts keeps the import's peak RSS lower than holding events did (397 -> 327 MB at 1M).
+        # while it sorts keeps the import's peak RSS lower than holding events did (397 -> 343 MB at 1M).
         cache = self.cursor.execute("PRAGMA cache_size").fetchone()[0]
         self.cursor.execute(f"PRAGMA cache_size = -{self.SORT_CACHE_KB}")
         try:
