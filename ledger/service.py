@@ -557,15 +557,20 @@ def _open_failure(exc: Exception, where: str) -> Exception:
     if not isinstance(exc, storage_errors()):
         return exc
     first = str(exc).splitlines()[0] if str(exc) else ""
-    return StorageError(f"cannot open the ledger at {where}: {exc.__class__.__name__}: {first}{_locked(first)}")
+    return StorageError(f"cannot open the ledger at {where}: {exc.__class__.__name__}: {first}{_hint(first)}")
 
 
-def _locked(first: str) -> str:
-    """What to do about SQLite's "database is locked": it comes after 60 s of waiting (``busy_timeout``)."""
-    if "database is locked" not in first:
-        return ""
-    return ("; another command has held the file's lock for over 60 seconds (an append keeps other writers "
-            "waiting until it commits): try again once it has finished")
+def _hint(first: str) -> str:
+    """What to do about a SQLite failure whose own words do not say: "database is locked" comes after 60 s of
+    waiting (``busy_timeout``); "database or disk is full" may be the temporary directory a large import sorts
+    its events in (``projections.readmodel.writer.SortedScan``), not the ledger's disk."""
+    if "database is locked" in first:
+        return ("; another command has held the file's lock for over 60 seconds (an append keeps other writers "
+                "waiting until it commits): try again once it has finished")
+    if "database or disk is full" in first:
+        return ("; no room left on the disk of the ledger file (and its -wal file) or in the temporary directory "
+                "SQLite sorts a large import in ($SQLITE_TMPDIR, else $TMPDIR, else /var/tmp or /tmp)")
+    return ""
 
 
 def _missing_table(exc: Any) -> bool:
@@ -585,4 +590,4 @@ def _translate(call: Callable[[], Any]) -> Any:
         if not isinstance(exc, storage_errors()):
             raise
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        raise StorageError(f"the database refused the write: {first}{_locked(first)}") from None
+        raise StorageError(f"the database refused the write: {first}{_hint(first)}") from None

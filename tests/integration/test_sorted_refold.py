@@ -162,3 +162,24 @@ def test_a_database_error_during_the_scan_is_the_error_reported(
         store.append(lines, author="test", workers=0)
     monkeypatch.undo()
     assert Cli(store.url)("export").stdout == ""
+
+
+def test_no_room_to_sort_is_one_line_that_names_the_temporary_directory(
+        tmp_path: Path, events_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What SQLite raises when $SQLITE_TMPDIR (or the ledger's disk) fills up during the sort.
+    import sqlite3
+
+    def full(self: writer.SortedScan, db: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(writer.SortedScan, "__init__", full)
+    cli = Cli(f"sqlite:///{tmp_path / 'l.db'}")
+    assert cli("init").exit_code == 0
+    run = cli("append", "--file", str(events_file), env={"LEDGER_WORKERS": "0"})
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        "error: the database refused the write: database or disk is full; no room left on the disk of the ledger "
+        "file (and its -wal file) or in the temporary directory SQLite sorts a large import in ($SQLITE_TMPDIR, "
+        "else $TMPDIR, else /var/tmp or /tmp)"]
+    monkeypatch.undo()
+    assert cli("export").stdout == ""
