@@ -183,3 +183,13 @@ def test_no_room_to_sort_is_one_line_that_names_the_temporary_directory(
         "else $TMPDIR, else /var/tmp or /tmp)"]
     monkeypatch.undo()
     assert cli("export").stdout == ""
+
+
+def test_a_writer_role_imports_through_the_scan(writer: tuple[str, str], events_file: Path,
+                                                scans: dict[int, int]) -> None:
+    # PostgreSQL: the writer role (SELECT and INSERT on the log) may declare the scan's server-side cursor.
+    _, url = writer
+    run = Cli(url)("append", "--file", str(events_file), env={"LEDGER_WORKERS": "0"})
+    assert run.exit_code == 0, run.stderr
+    assert len(scans) == 1
+    assert Cli(url)("verify").exit_code == 0
