@@ -169,14 +169,12 @@ def append(
         held_ids: dict[str, int] = {}
         stopped_after: int | None = None
         deferred: DeferredIndexes | None = None
-        scan = False
         lines = iter(items)
         for chunk in chunks(lines, CHUNK):
             if deferred is None and head.position == 0 and len(chunk) == CHUNK:
                 # A large import into an empty ledger: on SQLite, index its rows once, at the end; on both,
                 # refold every subject from one sorted pass over the index, holding no events for it.
                 deferred = DeferredIndexes(db)
-                scan = True
             batch: list[tuple[int, dt.datetime, dict[str, Any], tuple[str, str]]] = []
             completed = [(line, item if isinstance(item, list) else (_payload(item[0], now.date()), item[1]))
                          for line, item in chunk]
@@ -209,7 +207,7 @@ def append(
             for pos, _, payload, _ in batch:
                 if isinstance(payload, Payload):
                     payload.release()  # written: the refold needs the data, not the texts
-                if not scan and len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
+                if deferred is None and len(held) < HOLD and payload["type"] not in CORRECTION_TYPES:
                     held[pos] = payload
                     held_ids[payload["id"]] = pos
             for event_id in corrected:  # it now reads otherwise: the refold must read it back
@@ -225,13 +223,11 @@ def append(
         if appended:
             # Each touched subject once, from its live events read back as plain JSON: a subject's
             # rows depend on all its events (a change may take effect before earlier ones), and a
-            # correction may have changed one recorded long ago.
-            # A large append onto a ledger no larger than itself reads less by scanning everything once.
-            scan = scan or (appended > HOLD and appended >= head.position)
+            # correction may have changed one recorded long ago. An import into an empty ledger, or a
+            # large append onto a ledger no larger than itself, reads less by scanning everything once.
+            scan = deferred is not None or (appended > HOLD and appended >= head.position)
             if scan:
                 held.clear()  # before the sort takes its memory
-            if deferred is not None and not scan:
-                deferred.build(ledger_index)  # the refold reads events through the subject index
             refold(db, touched, position, replace_rows=head.position > 0, held=held, pool=pool, scan=scan)
             _analyze(db, rows)
         if deferred is not None:

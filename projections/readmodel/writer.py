@@ -14,8 +14,9 @@ what they return (``ledger verify`` replays the same rules and compares).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -405,45 +406,28 @@ class SortedScan:
     SORT_CACHE_KB = 32 * 1024
 
     def __init__(self, db: WriteDb) -> None:
-        # Both orders are the UTF-8 bytes', which is Python's order of str (code points).
-        if db.dialect != "sqlite":
-            self.cursor = db.cursor(stream="ledger_sorted_scan")  # a server-side cursor: fetched a batch at a time
-            self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM ledger_index WHERE {LIVE} "
-                                'ORDER BY subject_kind COLLATE "C", subject COLLATE "C", position')
-            self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)
-            self.at = 0
-            return
-        self.cursor = db.cursor()
-        # SQLite's sorter takes as much memory again as the page cache (128 MB for an append): a smaller cache
-        # while it sorts keeps the import's peak RSS lower than holding events did (397 -> 343 MB at 1M).
-        cache = self.cursor.execute("PRAGMA cache_size").fetchone()[0]
-        self.cursor.execute(f"PRAGMA cache_size = -{self.SORT_CACHE_KB}")
-        try:
-            # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row.
-            self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM ledger_index NOT INDEXED "
-                                f"WHERE {LIVE} ORDER BY subject_kind COLLATE BINARY, subject COLLATE BINARY, position")
-            self.rows = self.cursor.fetchmany(self.BATCH)  # sorts
-        finally:
-            restore = db.cursor()
-            restore.execute(f"PRAGMA cache_size = {cache}")
-            restore.close()
+        sqlite = db.dialect == "sqlite"
+        # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row. Both
+        # collations order the UTF-8 bytes, which is Python's order of str (code points).
+        source, collate = ("ledger_index NOT INDEXED", "BINARY") if sqlite else ("ledger_index", '"C"')
+        # A server-side cursor on PostgreSQL, fetched a batch at a time (SQLite's cursor already steps).
+        self.cursor = db.cursor(stream="ledger_sorted_scan")
+        with _sort_cache(db, self.SORT_CACHE_KB):
+            self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM {source} WHERE {LIVE} "
+                                f"ORDER BY subject_kind COLLATE {collate}, subject COLLATE {collate}, position")
+            self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)  # the sort runs here
         self.at = 0
 
     def _next(self) -> tuple[str, str, int, str] | None:
-        if self.at == len(self.rows):
-            if not self.rows:
-                return None
+        if self.at == len(self.rows) and self.rows:  # an empty batch: the scan has ended
             self.rows, self.at = self.cursor.fetchmany(self.BATCH), 0
-            if not self.rows:
-                return None
-        return self.rows[self.at]
+        return self.rows[self.at] if self.at < len(self.rows) else None
 
     def take(self, kind: str, slugs: Sequence[str]) -> dict[str, list[LiveText]]:
         """The live events of ``slugs`` (sorted, after every slice taken before), by subject."""
         wanted = set(slugs)
         last = (kind, slugs[-1]) if slugs else (kind, "")
         out: dict[str, list[LiveText]] = {}
-        # Python orders str by code point and BINARY orders their UTF-8 bytes: the same order.
         while (row := self._next()) is not None and (row[0], row[1]) <= last:
             if row[0] == kind and row[1] in wanted:
                 out.setdefault(row[1], []).append((row[2], row[3]))
@@ -454,6 +438,24 @@ class SortedScan:
         self.cursor.close()
 
 
+@contextmanager
+def _sort_cache(db: WriteDb, kb: int) -> Iterator[None]:
+    """SQLite: a page cache of ``kb`` while a sort runs, the caller's again afterwards (PostgreSQL: nothing).
+
+    SQLite's sorter takes as much memory again as the page cache (128 MB for an append): a smaller cache while
+    it sorts keeps an import's peak RSS lower than holding its events did (397 -> 343 MB at 1M).
+    """
+    if db.dialect != "sqlite":
+        yield
+        return
+    cache = fetch(db, "PRAGMA cache_size")[0][0]
+    execute(db, f"PRAGMA cache_size = -{kb}")
+    try:
+        yield
+    finally:
+        execute(db, f"PRAGMA cache_size = {cache}")
+
+
 class DeferredIndexes:
     """A bulk load into empty read models (``rebuild``; an import into an empty SQLite ledger) drops their
     non-unique indexes and builds each again once, from sorted rows, rather than keeping it up to date row by
@@ -461,8 +463,9 @@ class DeferredIndexes:
 
     Kept: the unique keys (event ids: duplicate checks and correction targets are looked up by them) and the
     partial index of correction targets, which corrections consult while the load runs and which holds one
-    row per correction only. Built again in two steps: ``ledger_index``'s before the refold, which reads the
-    events subject by subject; the other tables' after it. Drops and builds are DDL inside the caller's
+    row per correction only. A rebuild builds them in two steps: ``ledger_index``'s before the refold, which
+    reads the events subject by subject, the other tables' after it; an import, whose refold reads one
+    :class:`SortedScan`, builds them all at the end. Drops and builds are DDL inside the caller's
     transaction: a rollback puts the indexes back as they were, and other connections never see them gone.
     On PostgreSQL nothing is dropped.
     """

@@ -18,6 +18,7 @@ import ledger.append
 import projections.readmodel.writer as writer
 from benchmarks.generate import write_file
 from ledger.append import CHUNK
+from ledger.lines import split_lines
 from ledger.service import Ledger
 from tests.conftest import Cli, backend_url
 from tests.integration.test_workers import tables
@@ -140,7 +141,8 @@ def test_a_fold_that_fails_during_the_scan_reports_its_own_error_and_writes_noth
         raise RuntimeError("fold failed")
 
     monkeypatch.setattr(writer, "fold_slice", broken)
-    lines = [(number, line) for number, line in enumerate(events_file.read_bytes().splitlines(), start=1)]
+    with events_file.open("rb") as stream:
+        lines = list(split_lines(stream))
     with pytest.raises(RuntimeError, match="fold failed"):
         store.append(lines, author="test", workers=0)
     monkeypatch.undo()
@@ -157,7 +159,8 @@ def test_a_database_error_during_the_scan_is_the_error_reported(
         writer.execute(db, "SELECT * FROM no_such_table")
 
     monkeypatch.setattr(writer, "_store_slice", failing)
-    lines = [(number, line) for number, line in enumerate(events_file.read_bytes().splitlines(), start=1)]
+    with events_file.open("rb") as stream:
+        lines = list(split_lines(stream))
     with pytest.raises(Exception, match="no_such_table"):
         store.append(lines, author="test", workers=0)
     monkeypatch.undo()
