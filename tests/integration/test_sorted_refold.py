@@ -135,36 +135,32 @@ def test_take_hands_out_the_asked_subjects_in_order_and_passes_over_the_rest(
         urls.close()
 
 
-def test_a_fold_that_fails_during_the_scan_reports_its_own_error_and_writes_nothing(
-        store: Ledger, events_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(kind: str, groups: Any) -> Any:
-        raise RuntimeError("fold failed")
+def _broken_fold(kind: str, groups: Any) -> Any:
+    raise RuntimeError("fold failed")
 
-    monkeypatch.setattr(writer, "fold_slice", broken)
+
+def _failing_statement(db: Any, kind: str, slugs: Any, rows: Any, replace_rows: bool) -> None:
+    # On PostgreSQL the failed statement aborts the transaction, and closing the scan's server-side cursor
+    # afterwards must not replace the error.
+    writer.execute(db, "SELECT * FROM no_such_table")
+
+
+@pytest.mark.parametrize(("name", "replacement", "error"), [
+    ("fold_slice", _broken_fold, "fold failed"),
+    ("_store_slice", _failing_statement, "no_such_table"),
+], ids=["a failing fold", "a failing statement"])
+def test_a_failure_during_the_scan_is_the_error_reported_and_nothing_is_written(
+        store: Ledger, events_file: Path, monkeypatch: pytest.MonkeyPatch, name: str, replacement: Any,
+        error: str) -> None:
+    monkeypatch.setattr(writer, name, replacement)
     with events_file.open("rb") as stream:
         lines = list(split_lines(stream))
-    with pytest.raises(RuntimeError, match="fold failed"):
+    with pytest.raises(Exception, match=error):
         store.append(lines, author="test", workers=0)
     monkeypatch.undo()
     exported = Cli(store.url)("export")
     assert (exported.exit_code, exported.stdout) == (0, "")
     assert Cli(store.url)("verify").exit_code == 0
-
-
-def test_a_database_error_during_the_scan_is_the_error_reported(
-        store: Ledger, events_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # On PostgreSQL the failed statement aborts the transaction, and closing the scan's server-side cursor
-    # afterwards must not replace the error.
-    def failing(db: Any, kind: str, slugs: Any, rows: Any, replace_rows: bool) -> None:
-        writer.execute(db, "SELECT * FROM no_such_table")
-
-    monkeypatch.setattr(writer, "_store_slice", failing)
-    with events_file.open("rb") as stream:
-        lines = list(split_lines(stream))
-    with pytest.raises(Exception, match="no_such_table"):
-        store.append(lines, author="test", workers=0)
-    monkeypatch.undo()
-    assert Cli(store.url)("export").stdout == ""
 
 
 def test_no_room_to_sort_is_one_line_that_names_the_temporary_directory(
