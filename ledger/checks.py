@@ -34,6 +34,7 @@ from events.parse import validation_errors
 from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS, type_name
 from events.summit import SummitScheduled
 from events.talks import ProposalAnswered
+from projections.readmodel.layout import event_text, with_log
 from projections.readmodel.queries import WriteDb, in_chunks
 from projections.readmodel.registry import introduction
 from projections.readmodel.writer import fetch
@@ -66,8 +67,10 @@ def comparable(payload: Mapping[str, Any]) -> bytes:
     return orjson.dumps({k: v for k, v in payload.items() if k != "recorded_by"}, option=orjson.OPT_SORT_KEYS)
 
 
-#: The index columns a :class:`Known` is made of, in :func:`_known`'s order.
-_KNOWN = "type, subject_kind, subject, payload, current, target"
+def _known_sql(db: WriteDb) -> str:
+    """``SELECT`` the index columns a :class:`Known` is made of, in :func:`_known`'s order, the event from the log."""
+    pg = db.dialect == "postgresql"
+    return f"SELECT event_id, type, subject_kind, subject, {event_text(pg)}, current, target FROM {with_log(pg)}"
 
 
 def _known(type_: str, kind: str, slug: str, payload: str, current: str | None, target: str | None) -> Known:
@@ -312,8 +315,7 @@ class Checker(Rules):
             else:
                 wanted.append(event_id)
         for part in in_chunks(wanted):
-            sql = (f"SELECT event_id, {_KNOWN} FROM ledger_index "
-                   f"WHERE event_id IN ({', '.join([mark] * len(part))})")
+            sql = f"{_known_sql(self.db)} WHERE event_id IN ({', '.join([mark] * len(part))})"
             for row in fetch(self.db, sql, part):
                 self.ids[row[0]] = _known(*row[1:])
             for event_id in part:
@@ -322,8 +324,8 @@ class Checker(Rules):
     def lookup_event(self, event_id: str) -> Known | None:
         if self._unrecorded(event_id):
             return None
-        found = fetch(self.db, f"SELECT {_KNOWN} FROM ledger_index WHERE event_id = {self.db.placeholder}", (event_id,))
-        return _known(*found[0]) if found else None
+        found = fetch(self.db, f"{_known_sql(self.db)} WHERE event_id = {self.db.placeholder}", (event_id,))
+        return _known(*found[0][1:]) if found else None
 
 
 class LogRules(Rules):

@@ -33,6 +33,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from uuid import uuid4
 
+import orjson
+
 from events.errors import BadInput, InputError
 
 if TYPE_CHECKING:
@@ -96,19 +98,17 @@ def _parse_decoded(line: int | None, value: Any, author: str, author_fixed: bool
         return line, exc.errors
 
 
-Texts = tuple[bytes, str]  # a payload's compact and canonical JSON (projections.readmodel.payload)
+Text = bytes  # a payload's compact JSON (projections.readmodel.payload)
 
 
 def _parse_chunk(chunk: list[tuple[int | None, Value]], author: str,
-                 author_fixed: bool) -> list[tuple[int | None, Texts | list[InputError], bool]]:
-    """A worker's share: each payload as its two JSON texts, which the writer needs anyway and the
+                 author_fixed: bool) -> list[tuple[int | None, Text | list[InputError], bool]]:
+    """A worker's share: each payload as its JSON text, which the writer needs anyway and the
     caller decodes faster than it unpickles a dict."""
-    from projections.readmodel.payload import texts
-
-    out: list[tuple[int | None, Texts | list[InputError], bool]] = []
+    out: list[tuple[int | None, Text | list[InputError], bool]] = []
     for line, value in chunk:
         number, done = parse_one(line, value, author, author_fixed)
-        out.append((number, done, False) if isinstance(done, list) else (number, texts(done[0]), done[1]))
+        out.append((number, done, False) if isinstance(done, list) else (number, orjson.dumps(done[0]), done[1]))
     return out
 
 
@@ -162,8 +162,8 @@ def _in_order(pool: Any, parts: Iterator[list[tuple[int | None, Value]]], author
     """Each chunk validated by the pool, handed on in input order; this process waits rather than validate."""
     from projections.inorder import InOrder
 
-    ready: deque[list[tuple[int | None, Texts | list[InputError], bool]]] = deque()
-    calls: InOrder[None, list[tuple[int | None, Texts | list[InputError], bool]]] = InOrder(
+    ready: deque[list[tuple[int | None, Text | list[InputError], bool]]] = deque()
+    calls: InOrder[None, list[tuple[int | None, Text | list[InputError], bool]]] = InOrder(
         pool, lambda _, results: ready.append(results), share=False)
     for chunk in parts:
         calls.put(None, _parse_chunk, chunk, author, author_fixed)
@@ -174,9 +174,9 @@ def _in_order(pool: Any, parts: Iterator[list[tuple[int | None, Value]]], author
         yield from _decoded(ready.popleft())
 
 
-def _decoded(results: list[tuple[int | None, Texts | list[InputError], bool]]) -> Iterator[Parsed]:
+def _decoded(results: list[tuple[int | None, Text | list[InputError], bool]]) -> Iterator[Parsed]:
     from projections.readmodel.payload import Payload
 
-    made = Payload.from_texts
+    made = Payload.from_text
     for line, done, fresh in results:
-        yield (line, done) if isinstance(done, list) else (line, (made(*done), fresh))
+        yield (line, done) if isinstance(done, list) else (line, (made(done), fresh))

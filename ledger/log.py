@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from ledger.storage import EVENTS_TABLE, LEDGER_STREAM
+from projections.readmodel.layout import EVENT_AT  # noqa: F401  (the doctest's)
 from projections.readmodel.payload import compact_text
 from projections.readmodel.queries import WriteDb
 from projections.readmodel.writer import insert_tuples
@@ -38,7 +39,17 @@ def encode_state(recorded_at: str, payload: Mapping[str, Any]) -> bytes:
     """A stored event's ``state``: what :class:`~ledger.store.EntryMapper` writes through its transcoder, and
     what an append encodes directly for a batch already validated (the same bytes: orjson writes an
     object as its members' texts joined, so the payload's own text, made once, is spliced in)."""
-    return b'{"recorded_at":' + orjson.dumps(recorded_at) + b',"event":' + compact_text(payload) + b"}"
+    return encode_frame(recorded_at, compact_text(payload))
+
+
+def encode_frame(recorded_at: str, event: bytes) -> bytes:
+    """``state`` around an event's JSON text: reads cut the event back out at ``layout.EVENT_AT``.
+
+    >>> state = encode_frame("2025-06-01T09:30:00.000000+00:00", b'{"type":"x"}')
+    >>> state[EVENT_AT - 1:-1]
+    b'{"type":"x"}'
+    """
+    return b'{"recorded_at":' + orjson.dumps(recorded_at) + b',"event":' + event + b"}"
 
 
 @cache

@@ -47,6 +47,7 @@ from events.registry import EVENT_TYPES
 from ledger.checks import LogRules
 from ledger.errors import IntegrityFailure
 from projections.inorder import InOrder
+from projections.readmodel.layout import event_text, with_log
 from projections.readmodel.registry import KINDS, READ_MODELS, Folded, ReadModel, rank
 from projections.readmodel.writer import CORRECTION_TYPES, current_text
 from projections.recorded import Recorded, effective_events
@@ -60,25 +61,25 @@ UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
 def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
-                 validated: Validated | None = None) -> None:
+                 validated: Validated | None = None, postgres: bool = False) -> None:
     """Replay every subject and compare; raise IntegrityFailure at the first difference.
 
     ``pool``: worker processes that replay slices of subjects (:func:`replay_slice`) while this
     process reads the index and compares the stored rows with what they return, in subject
     order. The first failure, and its message, are the same with or without workers.
     ``validated``: the stored events already validated (:func:`validate_texts`), else here.
+    ``postgres``: the database's SQL for the event's text (:func:`~projections.readmodel.layout.event_text`).
     """
     # Subject order, one kind after another: each kind's rows come straight off the subject index, with
     # no sort of the whole log; kinds outside KINDS (a correction of nothing) rank last, together.
     # ``current`` is stored only where corrections changed an event (NULL for most rows), so the rows
     # that go to worker processes carry one copy of each event.
-    columns = "position, event_id, subject_kind, subject, recorded_at, recorded_by, payload, current"
+    columns = (f"position, event_id, subject_kind, subject, recorded_at, recorded_by, {event_text(postgres)}, "
+               f"current FROM {with_log(postgres)}")
     known = ", ".join(f"'{k}'" for k in KINDS)
     index = itertools.chain(
-        *(rows(f"SELECT {columns} FROM ledger_index WHERE subject_kind = '{k}' ORDER BY subject{collate}, position")
-          for k in KINDS),
-        rows(f"SELECT {columns} FROM ledger_index WHERE subject_kind NOT IN ({known}) "
-             f"ORDER BY subject{collate}, position"))
+        *(rows(f"SELECT {columns} WHERE subject_kind = '{k}' ORDER BY subject{collate}, position") for k in KINDS),
+        rows(f"SELECT {columns} WHERE subject_kind NOT IN ({known}) ORDER BY subject{collate}, position"))
     stored = [_Stored(m, rows(f"SELECT {', '.join(m.columns)} FROM {m.table.name} "
                               f"ORDER BY {m.order.format(c=collate)}")) for m in READ_MODELS]
     tracks: dict[str, int] = {}  # track -> the position that introduced it, for the summits that name it
@@ -316,7 +317,7 @@ Expected = list[tuple[Any, ...]] | tuple[int, bytes]
 Validated = dict[int, "str | None"]
 
 
-def _invalid(event_type: str, text: str) -> str | None:
+def _invalid(event_type: str, text: str | bytes) -> str | None:
     """Why the stored text is not a valid event of its type, or None.
 
     Every field as the model accepts it (pydantic parses the stored text itself); the model is
@@ -329,7 +330,7 @@ def _invalid(event_type: str, text: str) -> str | None:
     return None
 
 
-def validate_texts(items: Sequence[tuple[int, Any, str]]) -> Validated:
+def validate_texts(items: Sequence[tuple[int, Any, str | bytes]]) -> Validated:
     """Step 2's validation of stored events, ahead of the replay: ``(position, type, payload)`` of
     ``ledger_index`` rows in, the positions that fail (with the replay's message) or that it cannot
     tell out.

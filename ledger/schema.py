@@ -196,6 +196,21 @@ def recreate_indexes(conn: Connection) -> None:
             conn.execute(text(index.create_sql))
 
 
+def drop_retired_columns(conn: Connection) -> list[str]:
+    """Drop the read models' columns that an older schema had and this one does not declare (an upgrade by
+    ``init``; ``create_all`` adds missing tables but never changes one that exists): schema 8 took the copy
+    of each event out of ``ledger_index`` (``payload``). Returns ``table.column`` of each one dropped."""
+    found = inspect(conn)
+    dropped = []
+    for table in TABLES:
+        if not found.has_table(table.name):
+            continue
+        for column in [c["name"] for c in found.get_columns(table.name) if c["name"] not in table.columns]:
+            conn.execute(text(f"ALTER TABLE {table.name} DROP COLUMN {column}"))
+            dropped.append(f"{table.name}.{column}")
+    return dropped
+
+
 def install_append_only(conn: Connection) -> list[str]:
     """Make the triggers exactly the declared ones: create the missing, replace the altered, enable the
     disabled; add the role column. Returns what was wrong (nothing, and no DDL issued, when all is in place)."""

@@ -247,7 +247,7 @@ class Ledger:
         """
         from ledger.failures import check_init_target, storage_failure
         from ledger.maintenance import rebuild
-        from ledger.schema import create_schema, recreate_indexes
+        from ledger.schema import create_schema, drop_retired_columns, recreate_indexes
         from projections.readmodel.queries import OnConnection, get_meta
         from projections.readmodel.tables import SCHEMA_VERSION
         from projections.readmodel.writer import set_meta
@@ -263,6 +263,7 @@ class Ledger:
             # An older ledger: the new tables exist now; its indexes as declared now, then every read
             # model refolded from the log.
             with engine.begin() as conn:
+                drop_retired_columns(conn)
                 recreate_indexes(conn)
             count = rebuild(self.app())
             with engine.begin() as conn:

@@ -20,10 +20,11 @@ from pathlib import Path
 from uuid import UUID
 
 from projections.readmodel.driver import DriverDb
+from projections.readmodel.layout import LOG_STREAM_HEX
 
 DEFAULT_URL = "sqlite:///ledger.db"
 # The ledger's single stream (``ledger.store``); here so that reads can name it without the event store.
-LEDGER_STREAM = UUID("6c656467-6572-4000-8000-000000000001")
+LEDGER_STREAM = UUID(LOG_STREAM_HEX)
 #: The stream's id as each driver may return it: a UUID (psycopg), 16 bytes (SQLite's blob), or text.
 STREAM_IDS = (LEDGER_STREAM, LEDGER_STREAM.bytes, LEDGER_STREAM.hex, str(LEDGER_STREAM))
 #: The log: the library's table for the application named ``ledger`` (``ledger.store.LedgerApplication``).

@@ -47,12 +47,13 @@ from sqlalchemy import Connection, Engine
 from events.errors import BadInput, InputError
 from ledger.chain import GENESIS, link
 from ledger.errors import IntegrityFailure
+from ledger.log import encode_frame
 from ledger.replay import UNREADABLE, Validated, check_replay, validate_texts
 from ledger.schema import APPEND_ONLY, RESTORE_HINT, append_only_problems
 from ledger.storage import STREAM_IDS
 from ledger.workers import process_pool, workers_for
 from projections.inorder import InOrder
-from projections.readmodel.registry import dumps
+from projections.readmodel.layout import EVENT_AT
 from projections.readmodel.tables import META_KEYS, SCHEMA_VERSION
 
 PAGE = 2000
@@ -84,7 +85,8 @@ def verify(app: Any, digest: str | None = None, progress: Callable[[int], None] 
                                                   f"log has {count}: events were deleted from the end")
             _check_meta(db, count)
             _check_ids(db)
-            check_replay(db.rows, db.bytewise(), pool, validation.verdicts() if validation is not None else None)
+            check_replay(db.rows, db.bytewise(), pool, validation.verdicts() if validation is not None else None,
+                         db.postgres)
             if wanted is not None and not seen:
                 raise IntegrityFailure(None, f"the log does not extend digest {wanted.hex}: the history it covered "
                                              "was rewritten (or the digest is from another ledger)")
@@ -182,10 +184,10 @@ class _Validation:
 
     def __init__(self, pool: Executor):
         self.calls: InOrder[None, Validated] = InOrder(pool, self._found)
-        self.page: list[tuple[int, Any, str]] = []
+        self.page: list[tuple[int, Any, str | bytes]] = []
         self.found: Validated | None = {}
 
-    def add(self, position: int, event_type: Any, text: str) -> None:
+    def add(self, position: int, event_type: Any, text: str | bytes) -> None:
         self.page.append((position, event_type, text))
         if len(self.page) >= PAGE:
             self.calls.put(None, validate_texts, self.page)
@@ -217,8 +219,8 @@ def _check_log(
     """
     pages = db.pages(f"SELECT originator_id, originator_version, topic, state FROM {events} ORDER BY id")
     chain = db.rows("SELECT position, digest FROM ledger_chain ORDER BY position")
-    index = db.rows("SELECT position, event_id, type, date, target, recorded_at, recorded_by, payload "
-                    "FROM ledger_index ORDER BY position")
+    index = db.rows("SELECT position, event_id, type, date, target, recorded_at, recorded_by FROM ledger_index "
+                    "ORDER BY position")
     previous, position = GENESIS, 0
     last_time: dt.datetime | None = None
     last_text: str | None = None
@@ -247,12 +249,13 @@ def _check_log(
                     seen = previous == wanted.hex
                 stored = orjson.loads(state)
                 recorded_at = stored["recorded_at"]
+                event = _framed(position, state, stored)
                 if recorded_at != last_text:  # one append shares one record time: parse and compare it once
                     last_time, last_text = _check_record_time(position, recorded_at, last_time), recorded_at
                 row = next(index, None)
                 _check_index_row(position, row, stored)
                 if validation is not None:
-                    validation.add(position, row[2], row[7])  # type: ignore[index]  # None fails the check above
+                    validation.add(position, row[2], event)  # type: ignore[index]  # None fails the check above
             if progress is not None:
                 progress(len(page))
     except UNREADABLE as exc:
@@ -282,6 +285,18 @@ def _check_record_time(position: int, text: str, last: dt.datetime | None) -> dt
     return moment
 
 
+def _framed(position: int, state: bytes, stored: Any) -> bytes:
+    """The event's own text in a stored ``state``, which must read exactly as the ledger writes it
+    (``ledger.log.encode_state``): reads cut the event out of it by offset (``layout.EVENT_AT``), so a
+    state written in any other form, valid JSON or not, would read as something else there."""
+    event = state[EVENT_AT - 1:-1]
+    if not (isinstance(stored, dict) and len(stored) == 2 and isinstance(stored.get("recorded_at"), str)
+            and state == encode_frame(stored["recorded_at"], event)):
+        raise IntegrityFailure(position, "stored event is not in the form the ledger writes: the row was rewritten",
+                               "ledger_events")
+    return event
+
+
 def _check_index_row(position: int, row: Sequence[Any] | None, stored: dict[str, Any]) -> None:
     event = stored["event"]
     if (
@@ -293,8 +308,6 @@ def _check_index_row(position: int, row: Sequence[Any] | None, stored: dict[str,
         or row[4] != event.get("target")
         or row[5] != stored.get("recorded_at")
         or row[6] != event.get("recorded_by")
-        # The writer stores the canonical text (sorted keys), so equal text is the common, cheap case.
-        or (row[7] != dumps(event) and orjson.loads(row[7]) != event)
     ):
         raise IntegrityFailure(position, "read model ledger_index differs from the stored event", "ledger_index")
 

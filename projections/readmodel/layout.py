@@ -1,10 +1,11 @@
 """Read-model tables as plain data, kept in the ledger's database beside the event store.
 
 ``ledger_index``   one row per stored event: position, id, subject, valid date, record time,
-                   author, the event as recorded (``payload``) and, only where corrections
-                   changed it, as it reads now (``current``: the corrected JSON, or JSON
-                   ``null`` once retracted; NULL when it reads as recorded). History, export
-                   filters, subject folds and ``--known-at`` replays read it.
+                   author and, only where corrections changed it, the event as it reads now
+                   (``current``: the corrected JSON, or JSON ``null`` once retracted; NULL when
+                   it reads as recorded). The event as recorded is the log's own copy, joined by
+                   position (:func:`with_log`). History, subject folds and ``--known-at``
+                   replays read it.
 ``ledger_chain``   the tamper-evident hash chain, one link per position (append-only).
 ``measure_intervals``  each measure's states over valid time as ``[valid_from, valid_to)``
                    rows, so ``--as-of D`` is an indexed range query, not a replay.
@@ -114,7 +115,8 @@ ledger_index = TableDef("ledger_index", (
     _s("date", 10),
     _s("recorded_at", 32),
     _t("recorded_by"),
-    _t("payload"),
+    # No copy of the event: until schema 8 a `payload` column repeated the log's (a fifth of the database,
+    # and 15-20% of what a rebuild writes; docs/performance.md). Readers join the log (with_log, EVENT_TEXT).
     # NULL unless a correction changed the event (581 of a generated 100k ledger, 80 of them retracted): a
     # second copy of every payload was 20% of the database, 3-8% of a 1M import's time and 15% of a rebuild's
     # (docs/performance.md). LIVE and READS_AS say how to read it.
@@ -133,8 +135,39 @@ ledger_index = TableDef("ledger_index", (
 RETRACTED = "null"
 #: The condition of a live row of ``ledger_index``: not a correction, not retracted.
 LIVE = f"target IS NULL AND (current IS NULL OR current <> '{RETRACTED}')"
-#: The event as it reads now: its corrected form where there is one, else as recorded.
-READS_AS = "COALESCE(current, payload)"
+
+#: The log's one stream (``ledger.storage.LEDGER_STREAM``), 16 bytes in hex.
+LOG_STREAM_HEX = "6c656467657240008000000000000001"
+#: Where the event's own JSON starts (1-based) in the log's ``state``, which reads
+#: ``{"recorded_at":"<32 characters>","event":<the event>}`` (``ledger.log.encode_state``; the
+#: insert guard holds the first 48 bytes, ``verify`` every byte). Cut out by offset, not parsed: a
+#: JSON function would cost a parse per row and give back its own rewriting of the text.
+EVENT_AT = len('{"recorded_at":"') + 32 + len('","event":') + 1
+
+
+def with_log(postgres: bool, hint: str = "") -> str:
+    """``ledger_index`` joined to the log row of each position: the FROM clause of a read of
+    :func:`event_text` or :func:`reads_as` (``hint``: SQLite's ``NOT INDEXED``). By the stream and
+    version, the log's unique key, so each row is one index lookup."""
+    # CAST, not `::uuid`: the read queries' `:name` parameters would take it for one.
+    stream = f"CAST('{LOG_STREAM_HEX}' AS uuid)" if postgres else f"X'{LOG_STREAM_HEX}'"
+    # The index always drives: every filter and order is on its columns, the log only answers the
+    # lookup. SQLite's CROSS JOIN fixes that order; left to itself, without ANALYZE statistics, it
+    # walked the whole log and sorted it for `ORDER BY position`, which the index's rowid gives free.
+    join = "JOIN" if postgres else "CROSS JOIN"
+    return (f"ledger_index{hint} {join} ledger_events ON ledger_events.originator_id = {stream} "
+            "AND ledger_events.originator_version = ledger_index.position")
+
+
+def event_text(postgres: bool) -> str:
+    """The event as recorded, as text, cut from the log's ``state`` (FROM :func:`with_log`)."""
+    cut = f"substr(ledger_events.state, {EVENT_AT}, length(ledger_events.state) - {EVENT_AT})"
+    return f"convert_from({cut}, 'UTF8')" if postgres else f"CAST({cut} AS TEXT)"
+
+
+def reads_as(postgres: bool) -> str:
+    """The event as it reads now: its corrected form where there is one, else as recorded."""
+    return f"COALESCE(current, {event_text(postgres)})"
 
 ledger_chain = TableDef("ledger_chain", (POSITION, _s("digest", 64)))
 

@@ -18,7 +18,17 @@ from uuid import UUID
 
 from events.codes import Subject
 from projections.readmodel.driver import DriverDb, OnConnection  # noqa: F401  (the writer's connections)
-from projections.readmodel.reads import IN_LIST, INDEX_COLUMNS, Db, bind, column, in_chunks, row_class, rows  # noqa: F401
+from projections.readmodel.reads import (  # noqa: F401
+    IN_LIST,
+    INDEX_COLUMNS,
+    Db,
+    bind,
+    column,
+    in_chunks,
+    index_rows_sql,
+    row_class,
+    rows,
+)
 
 if TYPE_CHECKING:
     from projections.recorded import Recorded
@@ -43,7 +53,7 @@ def get_meta(db: Db, key: str) -> str | None:
 
 
 def record_from_row(row: Any) -> Recorded:
-    """An index row as a :class:`Recorded`: the event as recorded (``payload``)."""
+    """An index row as a :class:`Recorded`: the event as recorded (``payload``, :func:`index_rows_sql`)."""
     from events.registry import EVENT_TYPES
     from projections.recorded import Recorded
 
@@ -77,7 +87,7 @@ def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Itera
     Streamed a page at a time (:meth:`~projections.readmodel.driver.DriverDb.cursor`).
     """
     where = " WHERE recorded_at <= :known_at" if known_at is not None else ""
-    sql, args = bind(f"SELECT {INDEX_COLUMNS} FROM ledger_index{where} ORDER BY position", {"known_at": known_at},
+    sql, args = bind(f"{index_rows_sql(db)}{where} ORDER BY position", {"known_at": known_at},
                      db.placeholder)
     cursor = db.cursor(stream="ledger_records")
     try:

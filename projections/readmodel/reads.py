@@ -50,7 +50,7 @@ T = TypeVar("T")
 #: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
 IN_LIST = 500
 #: The read models' schema this program writes and reads (``ledger_meta.schema_version``).
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 
 class Db(Protocol):
@@ -63,6 +63,11 @@ class Db(Protocol):
 
 
 _PARAM = re.compile(r":([a-z_]+)")
+
+
+def postgres(db: Db) -> bool:
+    """Whether ``db`` is PostgreSQL (psycopg's placeholder), where the SQL of the two databases differs."""
+    return db.placeholder == "%s"
 
 
 def bind(sql: str, params: Mapping[str, Any], placeholder: str) -> tuple[str, list[Any]]:
@@ -291,9 +296,10 @@ def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST)
     ordered = sorted(set(slugs))
     for part in in_chunks(ordered, size):
         found: dict[str, list[Entry]] = {}
-        for slug, position, text in rows(db, f"SELECT subject, position, {layout.READS_AS} FROM ledger_index "
-                                             f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE}",
-                                         kind=kind, slugs=part):
+        pg = postgres(db)
+        sql = (f"SELECT subject, position, {layout.reads_as(pg)} FROM {layout.with_log(pg)} "
+               f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE}")
+        for slug, position, text in rows(db, sql, kind=kind, slugs=part):
             found.setdefault(slug, []).append((position, orjson.loads(text)))
         # Sorted here, not by the database: its collation need not sort slugs as Python does.
         for slug in part:
@@ -334,10 +340,16 @@ def negotiations_as_of(db: Db, day: dt.date, imposer: str | None = None,
 INDEX_COLUMNS = ", ".join(layout.ledger_index.columns)
 
 
+def index_rows_sql(db: Db) -> str:
+    """``SELECT`` every column of ``ledger_index`` and the event as recorded (``payload``, from the log)."""
+    pg = postgres(db)
+    return f"SELECT {INDEX_COLUMNS}, {layout.event_text(pg)} AS payload FROM {layout.with_log(pg)}"
+
+
 def history_rows(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
                  until: dt.date | None = None) -> list[Any]:
     """Index rows (every column, by name) in record order: of one subject, dated in a range, if given."""
-    sql = f"SELECT {INDEX_COLUMNS} FROM ledger_index WHERE 1 = 1"
+    sql = f"{index_rows_sql(db)} WHERE 1 = 1"
     sql += " AND subject_kind = :kind AND subject = :slug" if kind is not None else ""
     sql += " AND date >= :since" if since is not None else ""
     sql += " AND date <= :until" if until is not None else ""

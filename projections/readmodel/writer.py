@@ -25,9 +25,8 @@ import orjson
 from events.codes import Subject
 from events.registry import CORRECTION_TYPES
 from projections.inorder import InOrder
-from projections.readmodel.layout import LIVE, READS_AS, RETRACTED, TableDef, ledger_index, subjects
-from projections.readmodel.payload import index_text
-from projections.readmodel.queries import WriteDb, base_target, in_chunks, record_from_row
+from projections.readmodel.layout import LIVE, RETRACTED, TableDef, ledger_index, reads_as, subjects, with_log
+from projections.readmodel.queries import WriteDb, base_target, in_chunks, index_rows_sql, record_from_row
 from projections.readmodel.reads import named_rows
 from projections.readmodel.registry import READ_MODELS, Folded, Live, ReadModel, dumps, introductions, subject_row
 from projections.recorded import effective_events
@@ -75,10 +74,9 @@ INDEX_COLUMNS = ledger_index.columns
 def index_tuple(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> tuple[Any, ...]:
     """The index row of a stored event, from its interchange payload (no model needed), in
     :data:`INDEX_COLUMNS` order: what the driver inserts, without a dict per event on the way."""
-    text = index_text(payload)
     target = payload.get("target") if payload["type"] in CORRECTION_TYPES else None
     return (position, payload["id"], payload["type"], subject[0], subject[1], target, payload["date"], recorded_at,
-            payload.get("recorded_by", ""), text, None)
+            payload.get("recorded_by", ""), None)
 
 
 def index_row(position: int, recorded_at: str, payload: Mapping[str, Any], subject: Subject) -> dict[str, Any]:
@@ -109,9 +107,6 @@ def insert_indexed(db: WriteDb, rows: Sequence[tuple[Any, ...]], new: Mapping[Su
     return {base_target(db, row[5]) for row in rows if row[5] is not None}
 
 
-_INDEX_ROW = f"SELECT {', '.join(INDEX_COLUMNS)} FROM ledger_index"
-
-
 def current_text(reads: Mapping[str, Any] | None, recorded: Mapping[str, Any]) -> str | None:
     """``ledger_index.current`` of an event recorded as ``recorded`` that reads as ``reads`` now (None once
     retracted): nothing where corrections leave it as recorded, JSON null once retracted, else the corrected
@@ -126,14 +121,15 @@ def recompute_current(db: WriteDb, base_ids: set[str]) -> None:
     if not base_ids:
         return
     ids = sorted(base_ids)
+    select = index_rows_sql(db)
     base_rows = [r for part in in_chunks(ids)
-                 for r in named_rows(db, f"{_INDEX_ROW} WHERE event_id IN (:ids)", ids=part)]
+                 for r in named_rows(db, f"{select} WHERE event_id IN (:ids)", ids=part)]
     # Corrections, retractions of them, retractions of those…: follow the chain to any depth.
     tree: list[Any] = []
     frontier = ids
     while frontier:
         level = [r for part in in_chunks(frontier)
-                 for r in named_rows(db, f"{_INDEX_ROW} WHERE target IN (:ids)", ids=part)]
+                 for r in named_rows(db, f"{select} WHERE target IN (:ids)", ids=part)]
         tree.extend(level)
         frontier = [r.event_id for r in level]
     records = [record_from_row(r) for r in (*base_rows, *tree)]
@@ -225,11 +221,12 @@ def live_texts(db: WriteDb, kind: str, slugs: Sequence[str],
     bytes, where a decoded event would be pickled field by field and decoded twice.
     """
     mark = db.placeholder
+    pg = db.dialect == "postgresql"
     out: dict[str, list[LiveText]] = {}
     for part in in_chunks(slugs):
         where = f"subject_kind = {mark} AND subject IN ({_marks(db, len(part))})"
         if not held:
-            sql = (f"SELECT subject, position, {READS_AS} FROM ledger_index WHERE {where} AND {LIVE} "
+            sql = (f"SELECT subject, position, {reads_as(pg)} FROM {with_log(pg)} WHERE {where} AND {LIVE} "
                    "ORDER BY subject, position")
             for slug, position, current in fetch(db, sql, [kind, *part]):
                 out.setdefault(slug, []).append((position, current))
@@ -239,7 +236,7 @@ def live_texts(db: WriteDb, kind: str, slugs: Sequence[str],
                       [kind, *part])
         texts: dict[int, str] = {}
         for some in in_chunks([p for _, p in found if p not in held]):
-            sql = (f"SELECT position, {READS_AS} FROM ledger_index WHERE position IN ({_marks(db, len(some))}) "
+            sql = (f"SELECT position, {reads_as(pg)} FROM {with_log(pg)} WHERE position IN ({_marks(db, len(some))}) "
                    f"AND {LIVE}")
             texts.update(fetch(db, sql, some))
         for slug, position in found:
@@ -409,11 +406,12 @@ class SortedScan:
         sqlite = db.dialect == "sqlite"
         # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row. Both
         # collations order the UTF-8 bytes, which is Python's order of str (code points).
-        source, collate = ("ledger_index NOT INDEXED", "BINARY") if sqlite else ("ledger_index", '"C"')
+        source, collate = (with_log(False, " NOT INDEXED"), "BINARY") if sqlite else (with_log(True), '"C"')
         # A server-side cursor on PostgreSQL, fetched a batch at a time (SQLite's cursor already steps).
         self.cursor = db.cursor(stream="ledger_sorted_scan")
         with _sort_cache(db, self.SORT_CACHE_KB):
-            self.cursor.execute(f"SELECT subject_kind, subject, position, {READS_AS} FROM {source} WHERE {LIVE} "
+            self.cursor.execute(f"SELECT subject_kind, subject, position, {reads_as(not sqlite)} FROM {source} "
+                                f"WHERE {LIVE} "
                                 f"ORDER BY subject_kind COLLATE {collate}, subject COLLATE {collate}, position")
             self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)  # the sort runs here
         self.at = 0

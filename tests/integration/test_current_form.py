@@ -18,8 +18,9 @@ from sqlalchemy import text
 
 from ledger.errors import IntegrityFailure
 from ledger.service import Ledger
+from projections.readmodel.registry import dumps
 from tests.integration.test_correction_rules import ANN, SUS, announce, correct, retract, suspend
-from tests.integration.test_tamper import raw, tamper
+from tests.integration.test_tamper import raw, stored_state, tamper
 
 GONE = "00000000-0000-0000-0000-0000000000a1"  # announced, then retracted
 UNDONE = "00000000-0000-0000-0000-0000000000a2"  # a correction of ANN, itself retracted
@@ -72,8 +73,7 @@ def test_rebuild_writes_the_same_current_column(corrected: Ledger) -> None:
 
 
 TAMPERING = {
-    "a copy of the payload on an uncorrected event": (
-        "UPDATE ledger_index SET current = payload WHERE position = 8", 8),
+    "a copy of the event on an uncorrected event": ("UPDATE ledger_index SET current = :event WHERE position = 8", 8),
     "an uncorrected event marked retracted": ("UPDATE ledger_index SET current = 'null' WHERE position = 8", 8),
     "a correction given a current form": ("UPDATE ledger_index SET current = 'null' WHERE position = 4", 4),
     "a corrected event's form cleared": ("UPDATE ledger_index SET current = NULL WHERE position = 2", 2),
@@ -81,14 +81,17 @@ TAMPERING = {
     "a corrected event's form changed": (
         "UPDATE ledger_index SET current = replace(current, '2025-05-30', '2025-05-29') WHERE position = 2", 2),
     "an event whose correction was undone still marked corrected": (
-        """UPDATE ledger_index SET current = replace(payload, '"rate"\\:10', '"rate"\\:20') WHERE position = 1""", 1),
+        "UPDATE ledger_index SET current = :event WHERE position = 1", 1),
 }
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERING))
 def test_a_tampered_current_form_fails_verify_at_that_event(corrected: Ledger, case: str) -> None:
     statement, position = TAMPERING[case]
-    tamper(corrected.url, statement)
+    event = stored_state(corrected.url, position)["event"]
+    if position == 1:
+        event["rate"] = 20  # the form the retracted correction gave it
+    tamper(corrected.url, statement, event=dumps(event))
     with pytest.raises(IntegrityFailure) as caught:
         corrected.verify().to_json()
     assert caught.value.position == position, case

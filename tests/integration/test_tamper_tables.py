@@ -43,8 +43,8 @@ CASES: dict[str, dict[str, str]] = {
         "delete": "DELETE FROM ledger_index WHERE position = 20",
         "edit": "UPDATE ledger_index SET date = '2025-01-02' WHERE position = 20",
         "insert": "INSERT INTO ledger_index (position, event_id, type, subject_kind, subject, target, date, "
-                  "recorded_at, recorded_by, payload, current) SELECT 1000, '00000000-0000-4000-8000-000000000000', "
-                  "type, subject_kind, subject, target, date, recorded_at, recorded_by, payload, current "
+                  "recorded_at, recorded_by, current) SELECT 1000, '00000000-0000-4000-8000-000000000000', "
+                  "type, subject_kind, subject, target, date, recorded_at, recorded_by, current "
                   "FROM ledger_index WHERE position = 20",
     },
     "ledger_meta": {
