@@ -217,7 +217,10 @@ def _check_log(
     A wanted digest with its event count must be the link at exactly that position; without one,
     any link will do. ``validation``: where each checked index payload goes to be validated.
     """
-    pages = db.pages(f"SELECT originator_id, originator_version, topic, state FROM {events} ORDER BY id")
+    pages = db.pages(f"SELECT id, originator_id, originator_version, topic, state FROM {events} ORDER BY id")
+    # SQLite's reads find a position's event by row id (layout.with_log): each row's must be its position.
+    # PostgreSQL's are found by version, and its ids may skip (a sequence does not roll back).
+    by_id = not db.postgres
     chain = db.rows("SELECT position, digest FROM ledger_chain ORDER BY position")
     index = db.rows("SELECT position, event_id, type, date, target, recorded_at, recorded_by FROM ledger_index "
                     "ORDER BY position")
@@ -228,10 +231,13 @@ def _check_log(
     at = wanted.events if wanted is not None else None
     try:
         for page in pages:
-            for originator_id, version, topic, state in page:
+            for row_id, originator_id, version, topic, state in page:
                 position += 1
                 if version != position or originator_id not in STREAM_IDS:
                     raise IntegrityFailure(position, f"stored event out of sequence (found version {version}): "
+                                                     "a row was deleted, inserted or moved", "ledger_events")
+                if by_id and row_id != position:
+                    raise IntegrityFailure(position, f"stored event out of sequence (found row id {row_id}): "
                                                      "a row was deleted, inserted or moved", "ledger_events")
                 if not isinstance(state, bytes | memoryview | bytearray):
                     raise IntegrityFailure(position, "stored event is not bytes: the row was rewritten",

@@ -147,16 +147,21 @@ EVENT_AT = len('{"recorded_at":"') + 32 + len('","event":') + 1
 
 def with_log(postgres: bool, hint: str = "") -> str:
     """``ledger_index`` joined to the log row of each position: the FROM clause of a read of
-    :func:`event_text` or :func:`reads_as` (``hint``: SQLite's ``NOT INDEXED``). By the stream and
-    version, the log's unique key, so each row is one index lookup."""
-    # CAST, not `::uuid`: the read queries' `:name` parameters would take it for one.
-    stream = f"CAST('{LOG_STREAM_HEX}' AS uuid)" if postgres else f"X'{LOG_STREAM_HEX}'"
-    # The index always drives: every filter and order is on its columns, the log only answers the
-    # lookup. SQLite's CROSS JOIN fixes that order; left to itself, without ANALYZE statistics, it
-    # walked the whole log and sorted it for `ORDER BY position`, which the index's rowid gives free.
-    join = "JOIN" if postgres else "CROSS JOIN"
-    return (f"ledger_index{hint} {join} ledger_events ON ledger_events.originator_id = {stream} "
-            "AND ledger_events.originator_version = ledger_index.position")
+    :func:`event_text` or :func:`reads_as` (``hint``: SQLite's ``NOT INDEXED``). Each row is one
+    lookup: on SQLite by the log's row id, on PostgreSQL by its unique key (stream, version)."""
+    if postgres:
+        # By the key: a sequence skips the values of a rolled-back insert, so ids leave gaps.
+        # CAST, not `::uuid`: the read queries' `:name` parameters would take it for one.
+        return (f"ledger_index{hint} JOIN ledger_events ON ledger_events.originator_id = "
+                f"CAST('{LOG_STREAM_HEX}' AS uuid) AND ledger_events.originator_version = ledger_index.position")
+    # SQLite's `id` is the table's rowid, so this is one search of the table instead of one of the
+    # (stream, version) index and then one of the table (half the cost per row, measured at 100k and
+    # 1M, docs/performance.md). It is the position: the library inserts each row at the largest rowid
+    # + 1, a rolled-back append leaves no gap, rows are never deleted, and `verify` holds every row to
+    # it. CROSS JOIN keeps the index driving: every filter and order is on its columns, the log only
+    # answers the lookup; left to itself, without ANALYZE statistics, SQLite walked the whole log and
+    # sorted it for `ORDER BY position`, which the index's rowid gives free.
+    return f"ledger_index{hint} CROSS JOIN ledger_events ON ledger_events.id = ledger_index.position"
 
 
 def event_text(postgres: bool) -> str:
