@@ -241,6 +241,23 @@ def rechain(conn: Connection) -> None:
         conn.execute(text("UPDATE ledger_chain SET digest = :d WHERE position = :p"), {"d": previous, "p": version})
 
 
+def rewrite_and_rechain(url: str, version: int, state: bytes, *also: str) -> None:
+    """What someone who knows the chain's rule can do: rewrite a stored event (and ``also`` run those
+    statements), then recompute every link, so only the content itself can give the edit away."""
+    engine = raw(url)
+    try:
+        with engine.begin() as conn:
+            drop_append_only(conn)
+            conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = :v"),
+                         {"s": state, "v": version})
+            for statement in also:
+                conn.execute(text(statement))
+            rechain(conn)
+            install_append_only(conn)
+    finally:
+        engine.dispose()
+
+
 def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_against_a_kept_digest(
     seeded: Ledger,
 ) -> None:
@@ -248,16 +265,7 @@ def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_agains
     kept = seeded.digest().to_json()
     state = stored_state(seeded.url, 2)
     state["event"]["rate"] = 99
-    engine = raw(seeded.url)
-    try:
-        with engine.begin() as conn:
-            drop_append_only(conn)
-            conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = 2"),
-                         {"s": orjson.dumps(state)})
-            rechain(conn)
-            install_append_only(conn)
-    finally:
-        engine.dispose()
+    rewrite_and_rechain(seeded.url, 2, orjson.dumps(state))
     seeded.rebuild()
     assert seeded.verify().to_json()["events"] == EVENTS
     assert failure(seeded, kept["digest"]).position is None
@@ -265,16 +273,7 @@ def test_a_rewritten_history_with_a_recomputed_chain_passes_alone_but_not_agains
 
 
 def test_an_event_rewritten_into_nonsense_with_a_recomputed_chain_fails_readably(seeded: Ledger) -> None:
-    engine = raw(seeded.url)
-    try:
-        with engine.begin() as conn:
-            drop_append_only(conn)
-            conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = 8"),
-                         {"s": b"\xff\x00 not json"})
-            rechain(conn)
-            install_append_only(conn)
-    finally:
-        engine.dispose()
+    rewrite_and_rechain(seeded.url, 8, b"\xff\x00 not json")
     problem = failure(seeded)
     assert problem.position == 8
     assert "cannot be read" in str(problem)
@@ -283,17 +282,8 @@ def test_an_event_rewritten_into_nonsense_with_a_recomputed_chain_fails_readably
 def test_an_event_rewritten_into_an_unknown_type_with_a_recomputed_chain_fails_there(seeded: Ledger) -> None:
     state = stored_state(seeded.url, 6)
     state["event"]["type"] = "talks.invented"
-    engine = raw(seeded.url)
-    try:
-        with engine.begin() as conn:
-            drop_append_only(conn)
-            conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = 6"),
-                         {"s": orjson.dumps(state)})
-            conn.execute(text("UPDATE ledger_index SET type = 'talks.invented' WHERE position = 6"))
-            rechain(conn)
-            install_append_only(conn)
-    finally:
-        engine.dispose()
+    rewrite_and_rechain(seeded.url, 6, orjson.dumps(state),
+                        "UPDATE ledger_index SET type = 'talks.invented' WHERE position = 6")
     problem = failure(seeded)
     assert problem.position == 6
     assert "unknown type 'talks.invented'" in str(problem)
@@ -332,15 +322,7 @@ def test_an_event_rewritten_into_another_json_form_with_a_recomputed_chain_fails
             state["recorded_at"][19:26], "")}),
     }[form]
     assert json.loads(rewritten)["event"] == state["event"]
-    engine = raw(seeded.url)
-    try:
-        with engine.begin() as conn:
-            drop_append_only(conn)
-            conn.execute(text("UPDATE ledger_events SET state = :s WHERE originator_version = 4"), {"s": rewritten})
-            rechain(conn)
-            install_append_only(conn)
-    finally:
-        engine.dispose()
+    rewrite_and_rechain(seeded.url, 4, rewritten)
     problem = failure(seeded)
     assert problem.position == 4
     assert "not in the form the ledger writes" in str(problem)
