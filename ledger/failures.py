@@ -44,7 +44,10 @@ _HINTS = (
                                        "with `createdb`)"),
     (("connection",), "cannot connect to the database server"),
     (("disk i/o error",), "the disk failed"),
-    (("database or disk is full",), "the disk is full"),
+    # SQLite's words, also when the disk that fills up is the one it sorts on (a large import, verify).
+    (("database or disk is full",), "no room left on the disk of the ledger file (and its -wal file) or in the "
+                                    "temporary directory SQLite sorts in ($SQLITE_TMPDIR, else $TMPDIR, else "
+                                    "/var/tmp or /tmp)"),
 )
 
 

@@ -114,3 +114,24 @@ def test_verify_without_a_ledger_says_how_to_create_one(bare_cli: Cli) -> None:
     run = bare_cli("verify")
     assert run.exit_code == 1
     assert "ledger init" in run.stderr
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_no_room_to_sort_during_verify_is_one_line_that_names_the_temporary_directory(
+        seeded: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # verify's replay reads the index sorted by subject (ledger.replay.check_replay): SQLite sorts it in
+    # temporary files, and what it raises when their disk fills up is this.
+    import sqlite3
+
+    from ledger import verify
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(verify, "check_replay", full)
+    run = seeded("verify", env={"LEDGER_WORKERS": "0"})
+    assert run.exit_code == 1
+    assert run.stderr.strip().splitlines() == [
+        "error: the database failed: no room left on the disk of the ledger file (and its -wal file) or in the "
+        "temporary directory SQLite sorts in ($SQLITE_TMPDIR, else $TMPDIR, else /var/tmp or /tmp) — database or "
+        "disk is full"]
