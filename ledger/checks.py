@@ -35,7 +35,7 @@ from events.registry import CORRECTION_TYPES, EVENT_TYPES, OPENERS, type_name
 from events.summit import SummitScheduled
 from events.talks import ProposalAnswered
 from projections.readmodel.layout import event_text, with_log
-from projections.readmodel.queries import WriteDb, in_chunks
+from projections.readmodel.queries import WriteDb, in_chunks, postgres
 from projections.readmodel.registry import introduction
 from projections.readmodel.writer import fetch
 
@@ -69,7 +69,7 @@ def comparable(payload: Mapping[str, Any]) -> bytes:
 
 def _known_sql(db: WriteDb) -> str:
     """``SELECT`` the index columns a :class:`Known` is made of, in :func:`_known`'s order, the event from the log."""
-    pg = db.dialect == "postgresql"
+    pg = postgres(db)
     return f"SELECT event_id, type, subject_kind, subject, {event_text(pg)}, current, target FROM {with_log(pg)}"
 
 

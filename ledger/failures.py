@@ -31,6 +31,14 @@ from ledger.errors import StorageError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+
+def no_room(sorting: str = "") -> str:
+    """SQLite's "database or disk is full": the ledger's disk, or the one SQLite sorts on (a large import's
+    refold, ``verify``'s replay: ``projections.readmodel.writer.SortedScan``, ``ledger.replay.check_replay``)."""
+    return ("no room left on the disk of the ledger file (and its -wal file) or in the temporary directory SQLite "
+            f"sorts {sorting}in ($SQLITE_TMPDIR, else $TMPDIR, else /var/tmp or /tmp)")
+
+
 # Words of a driver's message (lower case, all present) → what they mean to someone holding the --db value.
 _HINTS = (
     (("readonly database",), "the database is read-only (file permissions, an immutable file or a read-only "
@@ -44,10 +52,7 @@ _HINTS = (
                                        "with `createdb`)"),
     (("connection",), "cannot connect to the database server"),
     (("disk i/o error",), "the disk failed"),
-    # SQLite's words, also when the disk that fills up is the one it sorts on (a large import, verify).
-    (("database or disk is full",), "no room left on the disk of the ledger file (and its -wal file) or in the "
-                                    "temporary directory SQLite sorts in ($SQLITE_TMPDIR, else $TMPDIR, else "
-                                    "/var/tmp or /tmp)"),
+    (("database or disk is full",), no_room()),
 )
 
 

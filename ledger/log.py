@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 
 from ledger.storage import EVENTS_TABLE, LEDGER_STREAM
-from projections.readmodel.layout import EVENT_AT  # noqa: F401  (the doctest's)
 from projections.readmodel.payload import compact_text
 from projections.readmodel.queries import WriteDb
 from projections.readmodel.writer import insert_tuples
@@ -45,6 +44,7 @@ def encode_state(recorded_at: str, payload: Mapping[str, Any]) -> bytes:
 def encode_frame(recorded_at: str, event: bytes) -> bytes:
     """``state`` around an event's JSON text: reads cut the event back out at ``layout.EVENT_AT``.
 
+    >>> from projections.readmodel.layout import EVENT_AT
     >>> state = encode_frame("2025-06-01T09:30:00.000000+00:00", b'{"type":"x"}')
     >>> state[EVENT_AT - 1:-1]
     b'{"type":"x"}'

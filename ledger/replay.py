@@ -70,8 +70,7 @@ def check_replay(rows: RowSource, collate: str, pool: Executor | None = None,
     ``validated``: the stored events already validated (:func:`validate_texts`), else here.
     ``postgres``: the database's SQL for the event's text (:func:`~projections.readmodel.layout.event_text`).
     """
-    # Subject order, one kind after another: each kind's rows come straight off the subject index, with
-    # no sort of the whole log; kinds outside KINDS (a correction of nothing) rank last, together.
+    # Subject order, one kind after another; kinds outside KINDS (a correction of nothing) rank last, together.
     # ``current`` is stored only where corrections changed an event (NULL for most rows), so the rows
     # that go to worker processes carry one copy of each event.
     # SQLite: NOT INDEXED, so it scans the index in position order, reads each event from the log in the
@@ -335,9 +334,9 @@ def _invalid(event_type: str, text: str | bytes) -> str | None:
 
 
 def validate_texts(items: Sequence[tuple[int, Any, str | bytes]]) -> Validated:
-    """Step 2's validation of stored events, ahead of the replay: ``(position, type, payload)`` of
-    ``ledger_index`` rows in, the positions that fail (with the replay's message) or that it cannot
-    tell out.
+    """Step 2's validation of stored events, ahead of the replay: ``(position, type, event text)`` in (the
+    type from ``ledger_index``, the text from the log), the positions that fail (with the replay's message)
+    or that it cannot tell out.
 
     ``verify`` runs this in worker processes during its first pass, on rows that pass already
     checked to carry exactly the stored event (so ``type`` is the payload's own, and the text

@@ -569,8 +569,9 @@ def _hint(first: str) -> str:
         return ("; another command has held the file's lock for over 60 seconds (an append keeps other writers "
                 "waiting until it commits): try again once it has finished")
     if "database or disk is full" in first:
-        return ("; no room left on the disk of the ledger file (and its -wal file) or in the temporary directory "
-                "SQLite sorts a large import in ($SQLITE_TMPDIR, else $TMPDIR, else /var/tmp or /tmp)")
+        from ledger.failures import no_room
+
+        return f"; {no_room('a large import ')}"
     return ""
 
 

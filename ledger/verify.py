@@ -215,7 +215,7 @@ def _check_log(
     """Step 1: sequence, chain, record time and index against the stored events; (count, head, wanted seen).
 
     A wanted digest with its event count must be the link at exactly that position; without one,
-    any link will do. ``validation``: where each checked index payload goes to be validated.
+    any link will do. ``validation``: where each stored event's text goes to be validated.
     """
     pages = db.pages(f"SELECT id, originator_id, originator_version, topic, state FROM {events} ORDER BY id")
     # SQLite's reads find a position's event by row id (layout.with_log): each row's must be its position.

@@ -116,10 +116,10 @@ ledger_index = TableDef("ledger_index", (
     _s("recorded_at", 32),
     _t("recorded_by"),
     # No copy of the event: until schema 8 a `payload` column repeated the log's (a fifth of the database,
-    # and 15-20% of what a rebuild writes; docs/performance.md). Readers join the log (with_log, EVENT_TEXT).
+    # and 15-20% of what a rebuild writes; docs/performance.md). Readers join the log (with_log, event_text).
     # NULL unless a correction changed the event (581 of a generated 100k ledger, 80 of them retracted): a
     # second copy of every payload was 20% of the database, 3-8% of a 1M import's time and 15% of a rebuild's
-    # (docs/performance.md). LIVE and READS_AS say how to read it.
+    # (docs/performance.md). LIVE and reads_as say how to read it.
     _t("current", nullable=True),
 ), (
     _ix("ledger_index", "subject_kind", "subject", "position", suffix="subject"),

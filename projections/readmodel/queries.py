@@ -26,6 +26,7 @@ from projections.readmodel.reads import (  # noqa: F401
     column,
     in_chunks,
     index_rows_sql,
+    postgres,
     row_class,
     rows,
 )
@@ -35,10 +36,8 @@ if TYPE_CHECKING:
 
 
 class WriteDb(Db, Protocol):
-    """What the writer runs on: a DB-API connection in a write transaction, with its dialect
-    (``sqlite`` or ``postgresql``: bulk rows go by ``executemany`` or ``COPY``)."""
-
-    dialect: str
+    """What the writer runs on: a DB-API connection in a write transaction (by its dialect, bulk rows go by
+    ``executemany`` or ``COPY``)."""
 
     def cursor(self, stream: str | None = None) -> Any:
         """A new DB-API cursor (``stream``: see :meth:`projections.readmodel.driver.DriverDb.cursor`)."""

@@ -54,8 +54,10 @@ SCHEMA_VERSION = "8"
 
 
 class Db(Protocol):
-    """A DB-API connection with its placeholder: what every query here runs on (``ledger.storage.Reader``)."""
+    """A DB-API connection with its dialect (``sqlite`` or ``postgresql``) and placeholder: what every query
+    here runs on (``ledger.storage.Reader``)."""
 
+    dialect: str
     placeholder: str
 
     def execute(self, sql: str, args: Sequence[Any]) -> Any:
@@ -66,8 +68,8 @@ _PARAM = re.compile(r":([a-z_]+)")
 
 
 def postgres(db: Db) -> bool:
-    """Whether ``db`` is PostgreSQL (psycopg's placeholder), where the SQL of the two databases differs."""
-    return db.placeholder == "%s"
+    """Whether ``db`` is PostgreSQL, where the SQL of the two databases differs (``layout.with_log``)."""
+    return db.dialect == "postgresql"
 
 
 def bind(sql: str, params: Mapping[str, Any], placeholder: str) -> tuple[str, list[Any]]:

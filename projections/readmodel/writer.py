@@ -26,7 +26,7 @@ from events.codes import Subject
 from events.registry import CORRECTION_TYPES
 from projections.inorder import InOrder
 from projections.readmodel.layout import LIVE, RETRACTED, TableDef, ledger_index, reads_as, subjects, with_log
-from projections.readmodel.queries import WriteDb, base_target, in_chunks, index_rows_sql, record_from_row
+from projections.readmodel.queries import WriteDb, base_target, in_chunks, index_rows_sql, postgres, record_from_row
 from projections.readmodel.reads import named_rows
 from projections.readmodel.registry import READ_MODELS, Folded, Live, ReadModel, dumps, introductions, subject_row
 from projections.recorded import effective_events
@@ -221,7 +221,7 @@ def live_texts(db: WriteDb, kind: str, slugs: Sequence[str],
     bytes, where a decoded event would be pickled field by field and decoded twice.
     """
     mark = db.placeholder
-    pg = db.dialect == "postgresql"
+    pg = postgres(db)
     out: dict[str, list[LiveText]] = {}
     for part in in_chunks(slugs):
         where = f"subject_kind = {mark} AND subject IN ({_marks(db, len(part))})"
