@@ -49,12 +49,29 @@ def in_range(day: dt.date, text: Any = None) -> dt.date:
     return day
 
 
+#: Texts already read as dates. A ledger's events share few distinct dates (a decade is ~3,650), and
+#: reading one back is a third of what validating a stored event costs in ``verify``; bounded all the same.
+_READ: dict[str, dt.date] = {}
+_READ_MAX = 100_000
+
+
 def iso_date(value: Any) -> dt.date:
     """An ISO calendar date ``YYYY-MM-DD`` (ASCII digits, a real day, within the accepted range)."""
+    if type(value) is str:
+        day = _READ.get(value)
+        if day is None:
+            day = _iso_text(value)
+            if len(_READ) < _READ_MAX:
+                _READ[value] = day
+        return day
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date like 2025-04-09, not a timestamp")
     if isinstance(value, dt.date):
         return in_range(value)
+    return _iso_text(value)
+
+
+def _iso_text(value: Any) -> dt.date:
     # The shape test first, cheaply: this runs for every date of every event read.
     if not (isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
             and value.isascii() and (value[:4] + value[5:7] + value[8:]).isdigit()):
