@@ -6,9 +6,11 @@ commands, so ``ledger --help`` and reads start fast.
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
 import sys
+from collections.abc import Sequence
 from typing import Annotated, NoReturn, Optional
 
 import typer
@@ -48,6 +50,58 @@ app.add_typer(timeline.app)
 app.add_typer(schedule.app)
 app.add_typer(serve.app)
 app.add_typer(token.app)
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command a command line names: its first word, after the root's ``--db`` if given.
+
+    None when an option other than ``--db`` comes first (``--help``, a misspelling): the whole app answers.
+    """
+    args = iter(argv)
+    for arg in args:
+        if arg == "--db":
+            next(args, None)
+        elif not arg.startswith("--db="):
+            return None if arg.startswith("-") else arg
+    return None
+
+
+def _only(group: typer.Typer, name: str) -> typer.Typer | None:
+    """A copy of ``group`` holding only the command or group called ``name`` (None if it has none).
+
+    typer turns the signature of every command into click parameters before it runs one, and
+    a cold read pays that for all twenty of them; a command line names one, so only it is built.
+    Groups added without a name (one module's commands) are searched through.
+    """
+    from typer.main import get_command_name, solve_typer_info_defaults
+
+    commands = [c for c in group.registered_commands
+                if (c.name or get_command_name(c.callback.__name__ if c.callback else "")) == name]
+    groups = []
+    for info in group.registered_groups:
+        own = solve_typer_info_defaults(info).name
+        if own == name:
+            groups.append(info)
+        elif not own and info.typer_instance is not None:
+            inner = _only(info.typer_instance, name)
+            if inner is not None:
+                kept = copy.copy(info)
+                kept.typer_instance = inner
+                groups.append(kept)
+    if not commands and not groups:
+        return None
+    pruned = copy.copy(group)
+    pruned.registered_commands, pruned.registered_groups = commands, groups
+    return pruned
+
+
+def _app_for(argv: Sequence[str]) -> typer.Typer:
+    """The app to build for ``argv``: only the command it names when that is one, else all of them (help,
+    suggestions for a misspelt command, and shell completion, which lists every command)."""
+    name = _named_command(argv)
+    if name is None or any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ):
+        return app
+    return _only(app, name) or app
 
 
 def run(argv: list[str]) -> int:
@@ -96,7 +150,7 @@ def _main() -> None:
         from ledger.cli.coercion import plain_first
 
         # What `app(...)` does (its pretty exceptions are off), with plain values kept off pydantic.
-        result = plain_first(typer.main.get_command(app))(standalone_mode=False)
+        result = plain_first(typer.main.get_command(_app_for(sys.argv[1:])))(standalone_mode=False)
         # Flush here, not at interpreter exit, so a reader that went away is seen by the handlers below.
         sys.stdout.flush()
         sys.exit(result if isinstance(result, int) else 0)
