@@ -55,7 +55,7 @@ app.add_typer(token.app)
 def _named_command(argv: Sequence[str]) -> str | None:
     """The command a command line names: its first word, after the root's ``--db`` if given.
 
-    None when an option other than ``--db`` comes first (``--help``, a misspelling): the whole app answers.
+    None when an option other than ``--db`` comes first (``--help``) or no word does: the whole app answers.
     """
     args = iter(argv)
     for arg in args:
@@ -70,7 +70,7 @@ def _only(group: typer.Typer, name: str) -> typer.Typer | None:
     """A copy of ``group`` holding only the command or group called ``name`` (None if it has none).
 
     typer turns the signature of every command into click parameters before it runs one, and
-    a cold read pays that for all twenty of them; a command line names one, so only it is built.
+    a cold read paid that for all nineteen; a command line names one, so only it is built.
     Groups added without a name (one module's commands) are searched through.
     """
     from typer.main import get_command_name, solve_typer_info_defaults
