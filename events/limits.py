@@ -50,7 +50,7 @@ def in_range(day: dt.date, text: Any = None) -> dt.date:
 
 
 #: Texts already read as dates. A ledger's events share few distinct dates (a decade is ~3,650), and
-#: reading one back is a third of what validating a stored event costs in ``verify``; bounded all the same.
+#: reading them was a fifth of what validating a stored event cost in ``verify``; bounded all the same.
 _READ: dict[str, dt.date] = {}
 _READ_MAX = 100_000
 
