@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from events.errors import BadInput, InputError, LedgerError
 
 if TYPE_CHECKING:
-    from projections.results import Verification
+    from projections.integrity import Verification
 
 
 class NoLedger(LedgerError):
@@ -39,7 +39,7 @@ class IntegrityFailure(LedgerError):
 
     def result(self) -> Verification:
         """The failure as ``verify``'s result: what ``verify --format json`` prints (``"ok": false``)."""
-        from projections.results import Verification
+        from projections.integrity import Verification
 
         return Verification(False, None, None, self.append_only, self.position, self.table, self.message)
 

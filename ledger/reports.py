@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -27,9 +27,13 @@ from ledger.errors import BadInput, InputError
 from projections.rates import RateAnswer, pick_imposer, rate_from_views, select_measures
 from projections.readmodel import reads
 from projections.readmodel.reads import Db
-from projections.results import Digest, History, Rate, ScheduleList, ScheduleShow, State
+from projections.results import Rate, ScheduleList, ScheduleShow, State
 from projections.schedules import LineView, ScheduleHead, ScheduleMatch, covers_partner, in_force, matches, prefixes
 from projections.views import MeasureView
+
+if TYPE_CHECKING:  # each answer's class is built by the command that gives it (projections.results)
+    from projections.audit import History
+    from projections.integrity import Digest
 
 
 class Source(Protocol):
@@ -321,5 +325,6 @@ def head(conn: Db) -> Digest:
     found = reads.chain_head(conn)
     # ledger.chain loads hashlib (and OpenSSL's libcrypto with it): only the digest's empty case needs it.
     from ledger.chain import GENESIS
+    from projections.integrity import Digest
 
     return Digest(*found) if found else Digest(0, GENESIS)

@@ -7,7 +7,8 @@ The CLI calls one method per command, and so can a notebook (docs/python.md)::
     rate.rate, [c.measure for c in rate.components]   # Decimal('27.5'), ['us-232-autos', 'us-mfn-8703']
     rate.to_json()                                    # the `ledger rate --format json` answer
 
-Results are frozen values from :mod:`projections.results`. Reads go straight to the
+Results are frozen values from :mod:`projections.results` (and :mod:`projections.diff`,
+:mod:`projections.audit`, :mod:`projections.integrity`). Reads go straight to the
 read models through the database driver itself (``ledger.storage.connect``: ``sqlite3`` or
 ``psycopg``, SQL text from :mod:`projections.readmodel.reads`), so a read command imports
 neither SQLAlchemy nor ``eventsourcing``. Only ``known_at`` (a replay of the log), writes,
@@ -35,7 +36,10 @@ if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI st
     from ledger.schedule_import import ImportOptions as ScheduleImportOptions
     from ledger.schedule_import import ImportResult as ScheduleImportResult
     from ledger.tokens import TokenInfo
-    from projections.results import Diff, Digest, History, Rate, ScheduleList, ScheduleShow, State, Verification
+    from projections.audit import History
+    from projections.diff import Diff
+    from projections.integrity import Digest, Verification
+    from projections.results import Rate, ScheduleList, ScheduleShow, State
     from projections.series import RateSeries
     from projections.timeline import Filters, Timeline
 
@@ -464,7 +468,7 @@ class Ledger:
     def verify(self, digest: str | None = None, progress: Callable[[int], None] | None = None) -> Verification:
         """Check the chain, the positions and every read model; raise IntegrityFailure at the first problem."""
         from ledger.verify import verify
-        from projections.results import Verification
+        from projections.integrity import Verification
 
         self._require()
         found = verify(self.app(), digest, progress)

@@ -12,13 +12,63 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from projections.readmodel.layout import RETRACTED
-from projections.results import History, HistoryEntry
 
 # Fields of an event that the history entry carries in its own columns.
 ENVELOPE_KEYS = ("type", "date", "id", "recorded_by", "source")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One recorded event as the audit trail shows it.
+
+    ``status`` is ``recorded``, ``corrected`` (a correction changed how it reads) or
+    ``retracted``; ``corrected_by`` lists the positions of the corrections that target it;
+    ``fields`` are the event's own fields as recorded (``measure``, ``rate``, ``note`` …).
+    ``recorded_by`` is the author declared; ``recorded_by_role`` the database role that inserted
+    the row, where the database stamps one (PostgreSQL; None on SQLite).
+    """
+
+    position: int
+    id: str
+    type: str
+    date: str
+    recorded_at: str
+    recorded_by: str
+    source: Mapping[str, Any]
+    subject: str
+    status: str
+    corrected_by: tuple[int, ...]
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    recorded_by_role: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"position": self.position, "id": self.id, "type": self.type, "date": self.date,
+                     "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
+                     "recorded_by_role": self.recorded_by_role, "source": dict(self.source)}
+        out.update(self.fields)
+        out.update(subject=self.subject, corrected_by=list(self.corrected_by), status=self.status)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    entries: tuple[HistoryEntry, ...]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [e.to_json() for e in self.entries]
+
+    def rows(self) -> list[dict[str, Any]]:
+        return self.to_json()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 def record_status(row: Any) -> str:

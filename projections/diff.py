@@ -10,13 +10,65 @@ replay and the read-model paths diff alike::
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from projections.results import Change, Diff, State
+if TYPE_CHECKING:
+    from projections.results import State
+
 
 MEASURE_FIELDS = ("status", "rate", "partners", "except_partners", "products", "except_products",
                   "not_with", "inclusive_of", "effective_on")
 NEGOTIATION_FIELDS = ("status", "rounds_held", "last_round", "next_round", "proposals", "summits", "agreements")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One measure or negotiation that appeared, disappeared or changed between two dates.
+
+    ``before``/``after`` hold the JSON values of the fields concerned (every tracked field
+    for an appearance or disappearance, the changed ones otherwise).
+    """
+
+    key: str  # "measure" or "track"
+    subject: str
+    change: str  # appeared | disappeared | changed
+    fields: tuple[str, ...]
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {self.key: self.subject, "change": self.change}
+        if self.change == "changed":
+            out["fields"] = list(self.fields)
+        if self.before is not None:
+            out["from"] = dict(self.before)
+        if self.after is not None:
+            out["to"] = dict(self.after)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    start: dt.date
+    end: dt.date
+    known_at: str | None
+    measures: tuple[Change, ...]
+    negotiations: tuple[Change, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "known_at": self.known_at,
+            "measures": [c.to_json() for c in self.measures],
+            "negotiations": [c.to_json() for c in self.negotiations],
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [c.to_json() for c in (*self.measures, *self.negotiations)]
 
 
 def _changes(

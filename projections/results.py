@@ -11,13 +11,18 @@ attributes and type hints::
     state.to_json()["measures"][0]["rate"]  # 25
 
 Pure values: no I/O here, and no event models (the read path stays light).
+
+The answers about dates are here (``state``, ``rate``, the schedules); the others live beside the code
+that makes them: :class:`~projections.diff.Diff`, :class:`~projections.audit.History` and
+:class:`~projections.integrity.Digest` / :class:`~projections.integrity.Verification`. A cold command
+builds only the classes of its answer (each frozen dataclass costs ~1 ms to make; docs/performance.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -160,139 +165,6 @@ class ScheduleShow:
     def rows(self) -> list[Json]:
         return [{**line_view_json(ln), "preferential": "; ".join(f"{p} {t}" for p, t in ln.preferential)}
                 for ln in self.lines]
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One measure or negotiation that appeared, disappeared or changed between two dates.
-
-    ``before``/``after`` hold the JSON values of the fields concerned (every tracked field
-    for an appearance or disappearance, the changed ones otherwise).
-    """
-
-    key: str  # "measure" or "track"
-    subject: str
-    change: str  # appeared | disappeared | changed
-    fields: tuple[str, ...]
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
-
-    def to_json(self) -> Json:
-        out: Json = {self.key: self.subject, "change": self.change}
-        if self.change == "changed":
-            out["fields"] = list(self.fields)
-        if self.before is not None:
-            out["from"] = dict(self.before)
-        if self.after is not None:
-            out["to"] = dict(self.after)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Diff:
-    start: dt.date
-    end: dt.date
-    known_at: str | None
-    measures: tuple[Change, ...]
-    negotiations: tuple[Change, ...]
-
-    def to_json(self) -> Json:
-        return {
-            "from": self.start.isoformat(),
-            "to": self.end.isoformat(),
-            "known_at": self.known_at,
-            "measures": [c.to_json() for c in self.measures],
-            "negotiations": [c.to_json() for c in self.negotiations],
-        }
-
-    def rows(self) -> list[Json]:
-        return [c.to_json() for c in (*self.measures, *self.negotiations)]
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One recorded event as the audit trail shows it.
-
-    ``status`` is ``recorded``, ``corrected`` (a correction changed how it reads) or
-    ``retracted``; ``corrected_by`` lists the positions of the corrections that target it;
-    ``fields`` are the event's own fields as recorded (``measure``, ``rate``, ``note`` …).
-    ``recorded_by`` is the author declared; ``recorded_by_role`` the database role that inserted
-    the row, where the database stamps one (PostgreSQL; None on SQLite).
-    """
-
-    position: int
-    id: str
-    type: str
-    date: str
-    recorded_at: str
-    recorded_by: str
-    source: Mapping[str, Any]
-    subject: str
-    status: str
-    corrected_by: tuple[int, ...]
-    fields: Mapping[str, Any] = field(default_factory=dict)
-    recorded_by_role: str | None = None
-
-    def to_json(self) -> Json:
-        out: Json = {"position": self.position, "id": self.id, "type": self.type, "date": self.date,
-                     "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
-                     "recorded_by_role": self.recorded_by_role, "source": dict(self.source)}
-        out.update(self.fields)
-        out.update(subject=self.subject, corrected_by=list(self.corrected_by), status=self.status)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class History:
-    entries: tuple[HistoryEntry, ...]
-
-    def to_json(self) -> list[Json]:
-        return [e.to_json() for e in self.entries]
-
-    def rows(self) -> list[Json]:
-        return self.to_json()
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """The head of the hash chain: keep ``digest`` and ``events`` outside the ledger to prove it later."""
-
-    events: int
-    digest: str
-
-    def to_json(self) -> Json:
-        return {"events": self.events, "digest": self.digest}
-
-    def rows(self) -> list[Json]:
-        return [self.to_json()]
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """What ``verify`` found: ``ok`` with the head, or the first problem (``position``, ``table``)."""
-
-    ok: bool
-    events: int | None
-    digest: str | None
-    append_only: bool | None
-    position: int | None = None
-    table: str | None = None
-    message: str | None = None
-
-    def to_json(self) -> Json:
-        if not self.ok:
-            return {"ok": False, "position": self.position, "table": self.table, "message": self.message,
-                    "append_only": self.append_only}
-        return {"ok": True, "events": self.events, "digest": self.digest, "append_only": self.append_only}
-
-    def rows(self) -> list[Json]:
-        return [self.to_json()]
 
 
 def sequence_json(items: Sequence[Any]) -> list[Any]:

@@ -42,14 +42,20 @@ def loaded(cli: Cli) -> Cli:
     return cli
 
 
-def modules_of(url: str, *args: str) -> tuple[str, list[str]]:
-    """The standard output of ``ledger --db URL ARGS`` run in a new interpreter, and the modules it loaded."""
+def reported(wrapper: str, tag: str, url: str, *args: str) -> tuple[str, list[str]]:
+    """The standard output of ``ledger --db URL ARGS`` run in a new interpreter through ``wrapper``, and the
+    list the wrapper wrote to standard error after ``tag``."""
     env = {**os.environ, "LEDGER_DB": url, "COLUMNS": "200"}
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *args], capture_output=True, text=True, env=env,
+    done = subprocess.run([sys.executable, "-c", wrapper, *args], capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    line = next(ln for ln in done.stderr.splitlines() if ln.startswith("MODULES "))
-    return done.stdout, json.loads(line.removeprefix("MODULES "))
+    line = next(ln for ln in done.stderr.splitlines() if ln.startswith(f"{tag} "))
+    return done.stdout, json.loads(line.removeprefix(f"{tag} "))
+
+
+def modules_of(url: str, *args: str) -> tuple[str, list[str]]:
+    """The standard output of ``ledger --db URL ARGS`` run in a new interpreter, and the modules it loaded."""
+    return reported(WRAPPER, "MODULES", url, *args)
 
 
 def forbidden(modules: list[str]) -> list[str]:
@@ -139,3 +145,50 @@ def test_tables_are_drawn_without_rich(loaded: Cli, args: tuple[str, ...]) -> No
     out, modules = modules_of(loaded.url, *args)
     assert "┏" in out and "└" in out
     assert [m for m in modules if m.split(".")[0] == "rich"] == []
+
+
+
+# Reports, as it exits, every class the project's modules made: each frozen dataclass costs ~1 ms to make.
+CLASSES = """
+import atexit, json, sys
+def built():
+    ours = [m for name, m in list(sys.modules.items()) if name.split(".")[0] in ("events", "projections", "ledger")]
+    return sorted(obj.__name__ for m in ours for obj in vars(m).values()
+                  if isinstance(obj, type) and obj.__module__ == m.__name__)
+atexit.register(lambda: sys.stderr.write("CLASSES " + json.dumps(built()) + "\\n"))
+from ledger.cli import main
+main()
+"""
+OTHER_ANSWERS = ("Change", "Diff", "HistoryEntry", "History", "Digest", "Verification")
+
+
+def classes_of(url: str, *args: str) -> tuple[str, list[str]]:
+    """The standard output of ``ledger --db URL ARGS`` in a new interpreter, and the classes our modules made."""
+    return reported(CLASSES, "CLASSES", url, *args)
+
+
+@pytest.mark.parametrize(("args", "own"), [
+    (("state", "--as-of", "2025-06-01", "--imposer", "US", "--partner", "JP"), "State"),
+    (("state", "--as-of", "2025-06-01", "--format", "json"), "State"),
+    (("rate", "JP", "87032301", "8708", "--as-of", "2025-06-01", "--imposer", "US"), "Rate"),
+], ids=["state-table", "state-json", "rates"])
+def test_state_and_rate_build_the_classes_of_their_own_answer_only(loaded: Cli, args: tuple[str, ...],
+                                                                   own: str) -> None:
+    # The diff's, the history's, the digest's and verify's answers live in their own modules
+    # (projections.diff, .audit, .integrity): ~1 ms each that a cold state or rate does not pay.
+    out, built = classes_of(loaded.url, *args)
+    assert out.strip(), "the command answered nothing"
+    assert own in built
+    assert [name for name in OTHER_ANSWERS if name in built] == []
+
+
+@pytest.mark.parametrize(("args", "own"), [
+    (("diff", "--from", "2025-04-01", "--to", "2025-07-31", "--partner", "JP"), ("Change", "Diff")),
+    (("history", "--track", "us-jp-tariffs"), ("HistoryEntry", "History")),
+    (("digest",), ("Digest",)),
+], ids=["diff", "history", "digest"])
+def test_the_other_answers_are_built_by_their_commands(loaded: Cli, args: tuple[str, ...],
+                                                       own: tuple[str, ...]) -> None:
+    # The other side: the wrapper sees these classes when a command does build them.
+    _, built = classes_of(loaded.url, *args)
+    assert [name for name in own if name not in built] == []
