@@ -1,7 +1,8 @@
 """The audit trail: stored events as the history shows them, with their corrections linked.
 
 Pure functions over index rows (anything with the ``ledger_index`` columns as
-attributes). The one place that says how an event stands after corrections::
+attributes), and the answer they make (:class:`History`, what ``ledger history`` prints).
+The one place that says how an event stands after corrections::
 
     position 1  measure.announced  rate 25      -> status "corrected", corrected_by [7]
     position 7  ledger.corrected   target=1     -> status "recorded"
