@@ -6,22 +6,20 @@ or a replay of the log cut at a record time (:class:`Replay`, for ``--known-at``
 Both hand the same pure folds the same kind of values, so every answer is the
 same function on either path — the property tests hold the two paths equal.
 
-Also here: the audit trail, the timeline, the chain head and export, which read
-the index or the log directly.
+The audit trail, the timeline, the chain head and export, which read the index or the
+log directly, are :mod:`ledger.trail`.
 
 The read models are read through a DB-API connection (``ledger.storage.Reader``) with the
 SQL text of :mod:`projections.readmodel.reads`: nothing on this path imports SQLAlchemy or
-``eventsourcing`` (``tests/cli/test_read_imports.py``). Only the replay (``--known-at``) and
-export load them, inside the functions that need them.
+``eventsourcing`` (``tests/cli/test_read_imports.py``). Only the replay (``--known-at``) loads
+them, inside the functions that need them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
-
-import orjson
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from ledger.errors import BadInput, InputError
 from projections.rates import RateAnswer, pick_imposer, rate_from_views, select_measures
@@ -30,10 +28,6 @@ from projections.readmodel.reads import Db
 from projections.results import Rate, ScheduleList, ScheduleShow, State
 from projections.schedules import LineView, ScheduleHead, ScheduleMatch, covers_partner, in_force, matches, prefixes
 from projections.views import MeasureView
-
-if TYPE_CHECKING:  # each answer's class is built by the command that gives it (projections.results)
-    from projections.audit import History
-    from projections.integrity import Digest
 
 
 class Source(Protocol):
@@ -281,50 +275,3 @@ def rate_series(src: Source, partner: str, product: str, start: dt.date, end: dt
     named = imposer or only_imposer(steps)
     tracks, summits = src.negotiation_events(named, partner)
     return RateSeries(partner, product, named, start, end, known_at, steps, milestones(tracks, summits, start, end))
-
-
-def history(conn: Db, kind: str | None, slug: str | None,
-            since: dt.date | None, until: dt.date | None) -> History:
-    from projections.audit import history as entries
-
-    rows = reads.history_rows(conn, kind, slug, since, until)
-    return entries(rows, reads.corrections_by_target(conn, [row.event_id for row in rows]),
-                   _roles(conn, [row.position for row in rows]))
-
-
-def _roles(conn: Db, positions: list[int]) -> dict[int, str]:
-    """The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it).
-
-    Read from the log itself (``ledger_events.recorded_by_role``, stamped by the insert guard of
-    ``ledger.schema``), not from a read model a writer could edit: ``recorded_by`` is the author
-    an analyst declared, this is who the database says wrote the row.
-    """
-    from ledger.storage import LEDGER_STREAM
-
-    # The event store keeps the stream id as a uuid on PostgreSQL and as its 16 bytes on SQLite.
-    stream = LEDGER_STREAM if conn.placeholder == "%s" else LEDGER_STREAM.bytes
-    return reads.roles(conn, stream, positions)
-
-
-def timeline(conn: Db, filters: Any) -> Any:
-    from projections.timeline import entries, select, timeline
-
-    everything = entries(reads.history_rows(conn))
-    return timeline(select(everything, filters), everything)
-
-
-def export(app: Any) -> Iterator[bytes]:
-    """Every stored event as one JSON line, in record order (as recorded: corrections are events too)."""
-    from ledger.store import notifications
-
-    for notification in notifications(app):
-        yield orjson.dumps(orjson.loads(notification.state)["event"]) + b"\n"
-
-
-def head(conn: Db) -> Digest:
-    found = reads.chain_head(conn)
-    # ledger.chain loads hashlib (and OpenSSL's libcrypto with it): only the digest's empty case needs it.
-    from ledger.chain import GENESIS
-    from projections.integrity import Digest
-
-    return Digest(*found) if found else Digest(0, GENESIS)

@@ -387,18 +387,18 @@ class Ledger:
     def history(self, kind: str | None = None, slug: str | None = None,
                 since: dt.date | None = None, until: dt.date | None = None) -> History:
         """The audit trail: every recorded event (of one subject, dated in a range), corrections linked."""
-        from ledger import reports
+        from ledger import trail
 
         with self.reading() as conn:
-            return reports.history(conn, kind, slug, since, until)
+            return trail.history(conn, kind, slug, since, until)
 
     def timeline(self, filters: Filters | None = None) -> Timeline:
         """The developments in date order, one sentence each, with their sources."""
-        from ledger import reports
+        from ledger import trail
         from projections.timeline import Filters
 
         with self.reading() as conn:
-            return reports.timeline(conn, filters or Filters())  # type: ignore[no-any-return]
+            return trail.timeline(conn, filters or Filters())  # type: ignore[no-any-return]
 
     def schedule_import(self, path: str, options: ScheduleImportOptions, fmt: str | None = None,
                         product_column: str | None = None, rate_column: str | None = None,
@@ -428,7 +428,7 @@ class Ledger:
 
     def export(self) -> Iterator[bytes]:
         """Every stored event as a JSON line, in record order (re-importable with ``append``)."""
-        from ledger.reports import export
+        from ledger.trail import export
 
         self._require()
         yield from export(self.app())
@@ -483,7 +483,7 @@ class Ledger:
 
     def digest(self) -> Digest:
         """The head of the hash chain and the event count."""
-        from ledger.reports import head
+        from ledger.trail import head
 
         with self.reading() as conn:
             return head(conn)

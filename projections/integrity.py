@@ -1,6 +1,6 @@
 """What the integrity checks answer: the chain's head (``ledger digest``) and the verdict of ``ledger verify``.
 
-Pure values, like :mod:`projections.results`; made by ``ledger.reports.head`` and ``ledger.verify``.
+Pure values, like :mod:`projections.results`; made by ``ledger.trail.head`` and ``ledger.verify``.
 """
 
 from __future__ import annotations

@@ -39,12 +39,11 @@ import orjson
 
 from events.codes import ALL
 from projections.readmodel import layout
-from projections.schedules import LineView, ScheduleHead
-from projections.shapes import head_from_json, line_from_row, view_from_json
-from projections.views import MeasureView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # made by the queries that return them: the audit's queries (history, digest) load none
     from projections.negotiations import Entry, NegotiationView
+    from projections.schedules import LineView, ScheduleHead
+    from projections.views import MeasureView
 
 T = TypeVar("T")
 #: How many values go into one ``IN (...)`` list: well under SQLite's and psycopg's parameter limits.
@@ -171,6 +170,8 @@ def measures_as_of(db: Db, day: dt.date, imposer: str | None = None, partner: st
                    product: str | None = None) -> list[MeasureView]:
     """Measures announced by ``day`` as they stood then; ``partner``/``product`` keep the candidates
     whose partners/products (in any version) could name them — the caller applies the exact rule."""
+    from projections.shapes import view_from_json
+
     narrow, params = _narrowing(imposer, partner, product)
     found = column(db, f"SELECT view FROM measure_intervals WHERE valid_from <= :day AND valid_to > :day{narrow}",
                    day=day.isoformat(), **params)
@@ -195,6 +196,8 @@ def interval_starts(db: Db, imposer: str | None, partner: str, product: str, sta
 
 def schedule_heads_of(db: Db, imposer: str | None = None, slug: str | None = None) -> list[ScheduleHead]:
     """The heads of every schedule (of ``imposer``, or the one ``slug``): supersession is decided over these."""
+    from projections.shapes import head_from_json
+
     sql = "SELECT head FROM schedule_heads WHERE 1 = 1"
     sql += " AND imposer = :imposer" if imposer is not None else ""
     sql += " AND schedule = :slug" if slug is not None else ""
@@ -209,6 +212,8 @@ def schedule_lines_on(db: Db, slugs: Sequence[str], day: dt.date, products: Sequ
     Each filter is an index range on ``(schedule, product, valid_from)``: a 30,000-line schedule
     answers a product from a handful of rows (``benchmarks/schedules.py`` times it).
     """
+    from projections.shapes import line_from_row
+
     sql = ("SELECT schedule, product, rate, text, specific, preferential FROM schedule_lines "
            "WHERE schedule IN (:slugs) AND valid_from <= :day AND valid_to > :day")
     if products is not None and under is not None:

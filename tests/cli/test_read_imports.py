@@ -182,6 +182,23 @@ def test_state_and_rate_build_the_classes_of_their_own_answer_only(loaded: Cli, 
     assert [name for name in OTHER_ANSWERS if name in built] == []
 
 
+DATED_ANSWERS = ("State", "Rate", "ScheduleList", "ScheduleShow", "RateAnswer", "ScheduleHead", "MeasureView")
+
+
+@pytest.mark.parametrize(("args", "own"), [
+    (("history", "--track", "us-jp-tariffs"), "History"),
+    (("digest",), "Digest"),
+    (("timeline", "--partner", "JP"), "Timeline"),
+], ids=["history", "digest", "timeline"])
+def test_the_audit_answers_build_no_answer_about_dates(loaded: Cli, args: tuple[str, ...], own: str) -> None:
+    # ledger.trail answers them from the index or the log: the rate and schedule folds, the views and the
+    # state's and rate's results (ledger.reports) are not loaded.
+    out, built = classes_of(loaded.url, *args)
+    assert out.strip(), "the command answered nothing"
+    assert own in built
+    assert [name for name in DATED_ANSWERS if name in built] == []
+
+
 @pytest.mark.parametrize(("args", "own"), [
     (("diff", "--from", "2025-04-01", "--to", "2025-07-31", "--partner", "JP"), ("Change", "Diff")),
     (("history", "--track", "us-jp-tariffs"), ("HistoryEntry", "History")),
