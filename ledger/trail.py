@@ -1,9 +1,9 @@
 """The audit answers, read from the index or the log directly: the history, the timeline, the chain's
 head and the export.
 
-Apart from :mod:`ledger.reports`, whose answers about dates (``state``, ``rate``, the schedules)
-load the rate and schedule folds and build their own result classes: a cold ``ledger history`` or
-``ledger digest`` loads none of those (``tests/cli/test_read_imports.py``). Like the reports, this
+Separate from :mod:`ledger.reports` because its answers about dates (``state``, ``rate``, the
+schedules) load the rate and schedule folds and build their own result classes; a cold ``ledger
+history`` or ``ledger digest`` loads none of those (``tests/cli/test_read_imports.py``). Like the reports, this
 reads through a DB-API connection with the SQL text of :mod:`projections.readmodel.reads`.
 """
 
