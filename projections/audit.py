@@ -48,8 +48,8 @@ class HistoryEntry:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"position": self.position, "id": self.id, "type": self.type, "date": self.date,
-                     "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
-                     "recorded_by_role": self.recorded_by_role, "source": dict(self.source)}
+                               "recorded_at": self.recorded_at, "recorded_by": self.recorded_by,
+                               "recorded_by_role": self.recorded_by_role, "source": dict(self.source)}
         out.update(self.fields)
         out.update(subject=self.subject, corrected_by=list(self.corrected_by), status=self.status)
         return out
