@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from ledger.cli.grid import Grid
 
@@ -53,13 +55,23 @@ def emit_json(data: Any) -> None:
     write("\n")
 
 
-def json_chunks(data: Any) -> Iterator[str]:
-    """The text of ``json.dumps(data, ensure_ascii=False, indent=2)``, byte for byte, in pieces: each member of
-    a top-level object and each item of a list in it is encoded alone, so an unfiltered ``state`` of a 1M-event
-    ledger (78 MB) is never one string, nor a string and its encoded copy."""
-    def dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
+    """``value`` as JSON indented by two, UTF-8 left as it is: orjson's text, which is
+    ``json.dumps(value, ensure_ascii=False, indent=2)``'s but for floats, written in their shortest form
+    as the HTTP API and ``ledger export`` write them (a rate of ``0.00001``, not ``1e-05``). The standard
+    library's encoder is pure Python once it indents: 0.6 of the 2.4 s an unfiltered ``state --format
+    json`` of a 100k-event ledger took (docs/performance.md); orjson takes 0.03 s. Values orjson refuses
+    (an integer past 64 bits, a key that is not a string) are written by the standard library."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(value, ensure_ascii=False, indent=2)
 
+
+def json_chunks(data: Any) -> Iterator[str]:
+    """The text of :func:`dumps` of ``data`` in pieces: each member of a top-level object and each item of
+    a list in it is encoded alone, so an unfiltered ``state`` of a 1M-event ledger (78 MB) is never one
+    string, nor a string and its encoded copy."""
     if not isinstance(data, dict) or not data or not all(isinstance(k, str) for k in data):
         yield dumps(data)
         return
