@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI st
     from ledger.schedule_import import ImportOptions as ScheduleImportOptions
     from ledger.schedule_import import ImportResult as ScheduleImportResult
     from ledger.tokens import TokenInfo
-    from projections.audit import History
+    from projections.audit import History, HistoryEntry
     from projections.diff import Diff
     from projections.integrity import Digest, Verification
     from projections.results import Rate, ScheduleList, ScheduleShow, State
@@ -384,13 +384,23 @@ class Ledger:
         with self._source(known_at) as src:
             return reports.rate_series(src, partner, product, start, end, imposer, known_at)  # type: ignore[no-any-return]
 
-    def history(self, kind: str | None = None, slug: str | None = None,
-                since: dt.date | None = None, until: dt.date | None = None) -> History:
-        """The audit trail: every recorded event (of one subject, dated in a range), corrections linked."""
+    def history(self, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
+                until: dt.date | None = None, after: int | None = None, limit: int | None = None) -> History:
+        """The audit trail: every recorded event (of one subject, dated in a range), corrections linked;
+        those after position ``after``, at most ``limit`` of them (a page of ``GET /api/history``)."""
         from ledger import trail
 
         with self.reading() as conn:
-            return trail.history(conn, kind, slug, since, until)
+            return trail.history(conn, kind, slug, since, until, after, limit)
+
+    def history_entries(self, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
+                        until: dt.date | None = None) -> Iterator[HistoryEntry]:
+        """:meth:`history` an entry at a time, read a page at a time in one read transaction: memory stays
+        flat on a ledger of any size. The transaction ends when the iterator is used up or closed."""
+        from ledger import trail
+
+        with self.reading() as conn:
+            yield from trail.history_entries(conn, kind, slug, since, until)
 
     def timeline(self, filters: Filters | None = None) -> Timeline:
         """The developments in date order, one sentence each, with their sources."""

@@ -19,31 +19,25 @@ from projections.readmodel import reads
 from projections.readmodel.reads import Db
 
 if TYPE_CHECKING:
-    from projections.audit import History
+    from projections.audit import History, HistoryEntry
     from projections.integrity import Digest
 
 
-def history(conn: Db, kind: str | None, slug: str | None,
-            since: dt.date | None, until: dt.date | None) -> History:
-    from projections.audit import history as entries
+def history(conn: Db, kind: str | None, slug: str | None, since: dt.date | None, until: dt.date | None,
+            after: int | None = None, limit: int | None = None) -> History:
+    from projections.audit import History
 
-    rows = reads.history_rows(conn, kind, slug, since, until)
-    return entries(rows, reads.corrections_by_target(conn, [row.event_id for row in rows]),
-                   _roles(conn, [row.position for row in rows]))
+    return History(tuple(history_entries(conn, kind, slug, since, until, after, limit)))
 
 
-def _roles(conn: Db, positions: list[int]) -> dict[int, str]:
-    """The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it).
+def history_entries(conn: Db, kind: str | None, slug: str | None, since: dt.date | None, until: dt.date | None,
+                    after: int | None = None, limit: int | None = None) -> Iterator[HistoryEntry]:
+    """The history a page of the index at a time, each page with its corrections: what a caller
+    holds is one page, on a ledger of any size (``ledger history`` writes each entry as it comes)."""
+    from projections.audit import history_entries as entries
 
-    Read from the log itself (``ledger_events.recorded_by_role``, stamped by the insert guard of
-    ``ledger.schema``), not from a read model a writer could edit: ``recorded_by`` is the author
-    an analyst declared, this is who the database says wrote the row.
-    """
-    from ledger.storage import LEDGER_STREAM
-
-    # The event store keeps the stream id as a uuid on PostgreSQL and as its 16 bytes on SQLite.
-    stream = LEDGER_STREAM if conn.placeholder == "%s" else LEDGER_STREAM.bytes
-    return reads.roles(conn, stream, positions)
+    for rows in reads.history_pages(conn, kind, slug, since, until, after, limit):
+        yield from entries(rows, reads.corrections_by_target(conn, [row.event_id for row in rows]))
 
 
 def timeline(conn: Db, filters: Any) -> Any:

@@ -11,10 +11,11 @@ The one place that says how an event stands after corrections::
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from projections.readmodel.layout import RETRACTED
 
@@ -89,26 +90,23 @@ def source_text(source: Mapping[str, Any]) -> str:
     return " — ".join(str(source[k]) for k in ("publisher", "title") if source.get(k))
 
 
-def history(rows: Sequence[Any], corrections: Mapping[str, Sequence[int]],
-            roles: Mapping[int, str] | None = None) -> History:
-    """History entries for index ``rows``; ``corrections`` maps event ids to the positions correcting them,
-    ``roles`` positions to the database role that inserted the event (where the database said)."""
-    roles = roles or {}
-    entries = []
+def history_entries(rows: Iterable[Any], corrections: Mapping[str, Sequence[int]]) -> Iterator[HistoryEntry]:
+    """History entries for index ``rows`` (:func:`projections.readmodel.reads.history_pages`, each with the
+    database ``role`` that inserted it, where the database said), one at a time; ``corrections`` maps event
+    ids to the positions correcting them."""
     for row in rows:
-        payload = json.loads(row.payload)
-        entries.append(HistoryEntry(
+        payload = orjson.loads(row.payload)
+        yield HistoryEntry(
             position=row.position,
             id=row.event_id,
             type=row.type,
             date=row.date,
             recorded_at=row.recorded_at,
             recorded_by=row.recorded_by,
-            recorded_by_role=roles.get(row.position),
+            recorded_by_role=row.role,
             source=payload["source"],
             subject=f"{row.subject_kind}:{row.subject}",
             status=record_status(row),
             corrected_by=tuple(corrections.get(row.event_id, ())),
             fields={k: v for k, v in payload.items() if k not in ENVELOPE_KEYS},
-        ))
-    return History(tuple(entries))
+        )

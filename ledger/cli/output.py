@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import csv
 import enum
+import itertools
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
 if TYPE_CHECKING:
     from ledger.cli.grid import Grid
+
+T = TypeVar("T")
 
 
 class Format(enum.StrEnum):
@@ -48,11 +51,27 @@ def message(text: str) -> None:
 
 
 def emit_json(data: Any) -> None:
-    """``data`` as indented JSON, written as it is encoded (:func:`json_chunks`)."""
-    write = sys.stdout.write
-    for chunk in json_chunks(data):
-        write(chunk)
-    write("\n")
+    """``data`` as indented JSON, written as it is encoded (:func:`json_chunks`); an iterator is written as
+    the list it yields, an item at a time, so a stream of entries is never held (``ledger history``)."""
+    # Joined into writes of ~64 kB: a write per entry cost a seventh of a 100k-event history.
+    pending: list[str] = []
+    size = 0
+    for chunk in list_chunks(data) if isinstance(data, Iterator) else json_chunks(data):
+        pending.append(chunk)
+        size += len(chunk)
+        if size > 65536:
+            sys.stdout.write("".join(pending))
+            pending, size = [], 0
+    pending.append("\n")
+    sys.stdout.write("".join(pending))
+
+
+def started(items: Iterator[T]) -> Iterator[T]:
+    """``items`` with its first item read already, so that a stream that cannot start (no ledger there, a
+    database that refused) fails before anything is written: a CSV header, ``[``, a table's title."""
+    end = object()
+    first = next(items, end)
+    return items if first is end else itertools.chain((first,), items)  # type: ignore[arg-type]
 
 
 def dumps(value: Any) -> str:
@@ -73,20 +92,26 @@ def json_chunks(data: Any) -> Iterator[str]:
     a list in it is encoded alone, so an unfiltered ``state`` of a 1M-event ledger (78 MB) is never one
     string, nor a string and its encoded copy."""
     if not isinstance(data, dict) or not data or not all(isinstance(k, str) for k in data):
-        yield dumps(data)
+        yield from list_chunks(iter(data)) if isinstance(data, list) else (dumps(data),)
         return
     yield "{"
     for i, (key, value) in enumerate(data.items()):
         yield ("," if i else "") + "\n  " + dumps(key) + ": "
-        if isinstance(value, list) and value:
-            yield "["
-            for j, item in enumerate(value):
-                # An item nested two levels down: the same text as alone, each line indented by four.
-                yield ("," if j else "") + "\n    " + dumps(item).replace("\n", "\n    ")
-            yield "\n  ]"
+        if isinstance(value, list):
+            yield from list_chunks(iter(value), "  ")
         else:
             yield dumps(value).replace("\n", "\n  ")
     yield "\n}"
+
+
+def list_chunks(items: Iterator[Any], indent: str = "") -> Iterator[str]:
+    """The text of :func:`dumps` of the list ``items`` yields, nested ``indent`` deep, an item at a time."""
+    inner = "\n" + indent + "  "
+    first = True
+    for item in items:
+        yield ("[" if first else ",") + inner + dumps(item).replace("\n", inner)
+        first = False
+    yield "[]" if first else "\n" + indent + "]"
 
 
 def cell(value: Any) -> str:
@@ -99,7 +124,7 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def emit_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -110,7 +135,7 @@ def emit_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
 NO_WRAP = frozenset({"position", "date", "recorded_at", "id", "effective_on", "as_of", "rate", "measure", "track"})
 
 
-def table(title: str | None, rows: Sequence[dict[str, Any]], columns: Sequence[str],
+def table(title: str | None, rows: Iterable[dict[str, Any]], columns: Sequence[str],
           headers: Sequence[str] | None = None) -> Grid:
     from ledger.cli.grid import Grid
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Optional
 
 import typer
@@ -275,22 +276,31 @@ def history(
     Example: ledger history --measure us-reciprocal-jp --format json
     """
     from ledger.cli.options import date_range
-    from ledger.cli.output import render, table
+    from ledger.cli.output import emit, emit_csv, emit_json, started, table
     from ledger.service import raise_input
     chosen = [(k, v) for k, v in (("measure", measure), ("track", track), ("summit", summit)) if v]
     if len(chosen) > 1:
         raise_input(chosen[1][0], "filter by one of --measure, --track, --summit at a time")
     kind, slug = chosen[0] if chosen else (None, None)
     first, last = date_range("since", since, "until", until)
-    result = ctx.obj.history(kind, slug, first, last)
-    render(result, fmt, lambda r: [table("History", _history_rows(r), HISTORY_COLUMNS)], HISTORY_COLUMNS,
-           _history_rows)
+    # Written as it is read, a page at a time: the history of a 1M-event ledger is never held whole
+    # (only a table's cells are: its columns are as wide as their widest cell).
+    entries = started(ctx.obj.history_entries(kind, slug, first, last))
+    if fmt == Format.json:
+        emit_json(entry.to_json() for entry in entries)
+    elif fmt == Format.csv:
+        emit_csv(_history_rows(entries), HISTORY_COLUMNS)
+    else:
+        emit([table("History", _history_rows(entries), HISTORY_COLUMNS)])
 
 
-def _history_rows(result: Any) -> list[dict[str, Any]]:
+def _history_rows(entries: Iterable[Any]) -> Iterator[dict[str, Any]]:
     from projections.audit import source_text
 
-    return [{**r, "source": source_text(r["source"])} for r in result.rows()]
+    for entry in entries:
+        row = entry.to_json()
+        row["source"] = source_text(row["source"])
+        yield row
 
 
 @app.command()

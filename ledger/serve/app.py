@@ -300,13 +300,14 @@ def history_page(ledger: Ledger, measure: str | None, track: str | None, summit:
     if after is not None and not after.isdigit():
         raise_input("after", f"{after!r} is not a cursor: pass the `next` of the previous page")
     first, last = date_range("since", since, "until", until)
-    entries = ledger.history(kind, slug, first, last).entries
-    if slug is not None and not entries and not ledger.history(kind, slug).entries:
+    # One more than the page, to know whether another follows: a page reads limit + 1 rows, not the history.
+    # A cursor past any position the database can hold is simply past the end.
+    start = min(int(after), 2**63 - 1) if after is not None else None
+    entries = ledger.history(kind, slug, first, last, start, limit + 1).entries
+    if slug is not None and not entries and not ledger.history(kind, slug, limit=1).entries:
         raise ApiError(404, f"no {kind} {slug!r} in the ledger", field=kind)
-    start = int(after) if after is not None else 0
-    rest = [e for e in entries if e.position > start]
-    page = rest[:limit]
-    more = len(rest) > limit
+    page = entries[:limit]
+    more = len(entries) > limit
     return {"events": [e.to_json() for e in page], "next": str(page[-1].position) if more and page else None}
 
 

@@ -39,9 +39,6 @@ class WriteDb(Db, Protocol):
     """What the writer runs on: a DB-API connection in a write transaction (by its dialect, bulk rows go by
     ``executemany`` or ``COPY``)."""
 
-    def cursor(self, stream: str | None = None) -> Any:
-        """A new DB-API cursor (``stream``: see :meth:`projections.readmodel.driver.DriverDb.cursor`)."""
-
 
 def get_meta(db: Db, key: str) -> str | None:
     found = column(db, "SELECT value FROM ledger_meta WHERE key = :key", key=key)

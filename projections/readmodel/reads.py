@@ -62,6 +62,9 @@ class Db(Protocol):
     def execute(self, sql: str, args: Sequence[Any]) -> Any:
         """A DB-API cursor over the rows of ``sql`` run with positional ``args``."""
 
+    def cursor(self, stream: str | None = None) -> Any:
+        """A new DB-API cursor (``stream``: see :meth:`projections.readmodel.driver.DriverDb.cursor`)."""
+
 
 _PARAM = re.compile(r":([a-z_]+)")
 
@@ -356,12 +359,37 @@ def index_rows_sql(db: Db) -> str:
 def history_rows(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
                  until: dt.date | None = None) -> list[Any]:
     """Index rows (every column, by name) in record order: of one subject, dated in a range, if given."""
-    sql = f"{index_rows_sql(db)} WHERE 1 = 1"
+    return [row for page in history_pages(db, kind, slug, since, until) for row in page]
+
+
+def history_pages(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
+                  until: dt.date | None = None, after: int | None = None, limit: int | None = None,
+                  page: int = 2000) -> Iterator[list[Any]]:
+    """:func:`history_rows` a page at a time, each row with the ``role`` that inserted it, from one cursor
+    (a server-side one on PostgreSQL, which would otherwise send every row at once): positions after
+    ``after``, at most ``limit`` of them. A 1M-event history is 1M rows; a caller that handles each page
+    and lets it go holds one page."""
+    # The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it),
+    # is read from the log row the query joins anyway, not from a read model a writer could edit.
+    pg = postgres(db)
+    sql = (f"SELECT {INDEX_COLUMNS}, {layout.event_text(pg)} AS payload, ledger_events.recorded_by_role AS role "
+           f"FROM {layout.with_log(pg)} WHERE 1 = 1")
     sql += " AND subject_kind = :kind AND subject = :slug" if kind is not None else ""
     sql += " AND date >= :since" if since is not None else ""
     sql += " AND date <= :until" if until is not None else ""
-    return named_rows(db, sql + " ORDER BY position", kind=kind, slug=slug,
-                      since=since.isoformat() if since else None, until=until.isoformat() if until else None)
+    sql += " AND position > :after" if after is not None else ""
+    sql += " ORDER BY position" + (" LIMIT :limit" if limit is not None else "")
+    text, args = bind(sql, {"kind": kind, "slug": slug, "since": since.isoformat() if since else None,
+                            "until": until.isoformat() if until else None, "after": after, "limit": limit},
+                      db.placeholder)
+    cursor = db.cursor(stream="ledger_history")
+    try:
+        cursor.execute(text, args)
+        make = row_class(tuple(d[0] for d in cursor.description))
+        while chunk := cursor.fetchmany(page):
+            yield [make._make(r) for r in chunk]
+    finally:
+        cursor.close()
 
 
 def corrections_by_target(db: Db, event_ids: Sequence[str]) -> dict[str, list[int]]:
@@ -371,18 +399,4 @@ def corrections_by_target(db: Db, event_ids: Sequence[str]) -> dict[str, list[in
         for target, position in rows(db, "SELECT target, position FROM ledger_index WHERE target IN (:ids) "
                                          "ORDER BY position", ids=part):
             out.setdefault(target, []).append(position)
-    return out
-
-
-def roles(db: Db, stream: Any, positions: Sequence[int]) -> dict[int, str]:
-    """The database role that inserted each event at ``positions`` of the log ``stream``, where one was recorded.
-
-    Read from the log itself (``ledger_events.recorded_by_role``), not from a read model.
-    """
-    out: dict[int, str] = {}
-    for part in in_chunks(positions):
-        out.update((int(p), r) for p, r in rows(
-            db, "SELECT originator_version, recorded_by_role FROM ledger_events WHERE originator_id = :stream "
-                "AND originator_version IN (:positions) AND recorded_by_role IS NOT NULL",
-            stream=stream, positions=part))
     return out

@@ -119,6 +119,12 @@ class TestErrors:
     def test_a_bad_cursor_is_400(self, sample: Served) -> None:
         assert sample.client.get("/api/history", params={"after": "x"}).status_code == 400
 
+    def test_a_cursor_past_the_end_is_an_empty_last_page(self, sample: Served) -> None:
+        # Past any integer the databases hold: the page query must not pass it to the driver as it is.
+        for after in ("100000", "9" * 30):
+            assert api(sample, "/api/history", after=after) == {"events": [], "next": None}
+        assert api(sample, "/api/history", measure="us-reciprocal-jp", after="9" * 30) == {"events": [], "next": None}
+
     def test_no_cors_headers_unless_configured(self, sample: Served) -> None:
         answer = sample.client.get("/api/health", headers={"Origin": "https://elsewhere.example"})
         assert "access-control-allow-origin" not in answer.headers
