@@ -56,9 +56,36 @@ def test_the_longest_word_carries_its_comma() -> None:
     assert longest_word("8703, 870421,7616995160,x") == 11 and longest_word("") == 0
 
 
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab ,;é日\n")) | st.characters(), max_size=30))
+def test_the_longest_word_is_the_widest_piece_wrap_keeps_on_a_line(text: str) -> None:
+    import re
+
+    pieces = re.findall(r"[^ ,;]*[ ,;]*", text)  # what wrap() breaks after, trailing spaces dropped
+    assert longest_word(text) == max((width_of(p.rstrip(" ")) for p in pieces), default=0)
+
+
 def test_wide_characters_take_two_columns() -> None:
     assert width_of("日本") == 4 and width_of("é") == 1 and width_of("e\u0301") == 1
     assert wrap("日本語のテキスト", 6) == ["日本語", "のテキ", "スト"]
+
+
+def test_every_character_of_the_narrow_class_is_one_column_by_the_rule() -> None:
+    import re
+    import unicodedata
+
+    from ledger.cli.grid import NARROW
+
+    ranges = re.findall(r"(.)-(.)", NARROW.pattern[1:-2])
+    assert len(ranges) == 7
+    for first, last in ranges:
+        for code in range(ord(first), ord(last) + 1):
+            ch = chr(code)
+            assert not unicodedata.combining(ch) and unicodedata.east_asian_width(ch) not in "WF", hex(code)
+    assert width_of("São Paulo — Câmara de Comércio…") == 31
+    # Past the class the rule measures each character: a combining accent, a wide character.
+    assert width_of("e\u0301 日本") == 1 + 1 + 4
+    assert not NARROW.fullmatch("e\u0301") and not NARROW.fullmatch("日")
 
 
 def test_fixed_columns_keep_their_width_and_the_widest_others_give_way() -> None:
