@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # the result types; imported lazily at run time so the CLI st
     from projections.integrity import Digest, Verification
     from projections.results import Rate, ScheduleList, ScheduleShow, State
     from projections.series import RateSeries
-    from projections.timeline import Filters, Timeline
+    from projections.timeline import Filters, Timeline, TimelineEntry
 
 
 def default_author(author: str | None = None) -> str:
@@ -408,7 +408,17 @@ class Ledger:
         from projections.timeline import Filters
 
         with self.reading() as conn:
-            return trail.timeline(conn, filters or Filters())  # type: ignore[no-any-return]
+            return trail.timeline(conn, filters or Filters())
+
+    def timeline_entries(self, filters: Filters | None = None) -> Iterator[TimelineEntry]:
+        """:meth:`timeline` an entry at a time, as it is read, in one read transaction (which ends when the
+        iterator is used up or closed): memory holds what the filters need to know and the corrections,
+        not the timeline."""
+        from ledger import trail
+        from projections.timeline import Filters
+
+        with self.reading() as conn:
+            yield from trail.timeline_entries(conn, filters or Filters())
 
     def schedule_import(self, path: str, options: ScheduleImportOptions, fmt: str | None = None,
                         product_column: str | None = None, rate_column: str | None = None,

@@ -10,6 +10,7 @@ reads through a DB-API connection with the SQL text of :mod:`projections.readmod
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from projections.readmodel.reads import Db
 if TYPE_CHECKING:
     from projections.audit import History, HistoryEntry
     from projections.integrity import Digest
+    from projections.timeline import Filters, Timeline, TimelineEntry
 
 
 def history(conn: Db, kind: str | None, slug: str | None, since: dt.date | None, until: dt.date | None,
@@ -40,11 +42,40 @@ def history_entries(conn: Db, kind: str | None, slug: str | None, since: dt.date
         yield from entries(rows, reads.corrections_by_target(conn, [row.event_id for row in rows]))
 
 
-def timeline(conn: Db, filters: Any) -> Any:
-    from projections.timeline import entries, select, timeline
+def timeline(conn: Db, filters: Filters) -> Timeline:
+    from projections.timeline import Timeline
 
-    everything = entries(reads.history_rows(conn))
-    return timeline(select(everything, filters), everything)
+    return Timeline(tuple(timeline_entries(conn, filters)))
+
+
+def timeline_entries(conn: Db, filters: Filters) -> Iterator[TimelineEntry]:
+    """The timeline as it is read: what the filters must know of the whole ledger first (a few event types;
+    every measure event too when a partner or imposer is asked for), the corrections (about 1% of a ledger)
+    held, then the developments in date order a page at a time, each made into its entry as it comes. The
+    few events corrections changed read differently from the index: they are merged in by their new date."""
+    from projections.timeline import TALKS_LEARNT, Knowledge, corrections_by_base, development, keeper
+
+    known = Knowledge()
+    for page in reads.timeline_learnt(conn, TALKS_LEARNT, filters.need_measures()):
+        for kind, slug, text in page:
+            known.learn(kind, slug, orjson.loads(text))
+    keep = keeper(known, filters)
+    fixes = corrections_by_base(reads.correction_rows(conn))
+
+    def recorded() -> Iterator[tuple[str, int, Any, dict[str, Any] | None]]:
+        for page in reads.dated_pages(conn, filters.since, filters.until, filters.measure):
+            for row in page:
+                yield row.date, row.position, row, None
+
+    changed = []
+    for row in reads.corrected_rows(conn, list(fixes)):
+        event = orjson.loads(row.current)
+        changed.append((event["date"], row.position, row, event))
+    changed.sort(key=lambda c: (c[0], c[1]))
+    for day, _, row, event in heapq.merge(recorded(), changed, key=lambda c: (c[0], c[1])):
+        if keep(row.subject_kind, row.subject, day):
+            yield development(row, event if event is not None else orjson.loads(row.payload),
+                              fixes.get(row.event_id, ()), known.names)
 
 
 def export(app: Any) -> Iterator[bytes]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +83,7 @@ def _measure(ev: dict[str, Any]) -> str:
     return f"{slug} {kind} from {since}"  # resumed, revoked
 
 
-def _talks(ev: dict[str, Any], names: dict[str, str]) -> str:
+def _talks(ev: dict[str, Any], names: Mapping[str, str]) -> str:
     kind = ev["type"].split(".", 1)[1]
     venue = f" in {ev['venue']}" if ev.get("venue") else ""
     if kind == "opened":
@@ -120,7 +120,7 @@ def _schedule(ev: dict[str, Any]) -> str:
     return f"{slug} amended from {since}: {lines} lines added or replaced, {len(ev.get('removed') or ())} removed"
 
 
-def describe(ev: dict[str, Any], summit_names: dict[str, str] | None = None) -> tuple[str, str]:
+def describe(ev: dict[str, Any], summit_names: Mapping[str, str] | None = None) -> tuple[str, str]:
     """One line for an event (interchange JSON), and a longer detail (may be empty)."""
     family = ev["type"].split(".", 1)[0]
     if family == "measure":
@@ -149,19 +149,11 @@ def describe(ev: dict[str, Any], summit_names: dict[str, str] | None = None) -> 
 
 
 # -- gathering ------------------------------------------------------------------------------
-
-
-@dataclass
-class Entry:
-    position: int
-    event_id: str
-    kind: str
-    slug: str
-    event: dict[str, Any]  # as corrected, or as recorded once retracted
-    status: str
-    recorded_at: str
-    recorded_by: str
-    corrections: list[dict[str, Any]] = field(default_factory=list)
+#
+# The timeline is read as a stream (``ledger.trail.timeline_entries``): what the filters must know of the
+# whole ledger (every partner a measure ever named, a track's parties, the tracks a summit names, summit
+# names) is learnt first from the few event types that say it; the corrections, about 1% of a ledger, are
+# held; then the developments come in date order, each made into its entry and let go.
 
 
 @dataclass(frozen=True)
@@ -173,82 +165,90 @@ class Filters:
     since: dt.date | None = None
     until: dt.date | None = None
 
+    def need_measures(self) -> bool:
+        """Whether keeping a measure needs what its versions said (the partners it named, its imposer)."""
+        return self.partner is not None or self.imposer is not None
 
-def entries(rows: Sequence[Any]) -> list[Entry]:
-    """Every non-correction event of index ``rows`` (record order) with its corrections attached."""
-    by_id: dict[str, Entry] = {}
+    def need_talks(self) -> bool:
+        """Whether keeping a track or summit needs the parties of tracks and the tracks summits name."""
+        return any(x is not None for x in (self.track, self.partner, self.imposer))
+
+
+@dataclass
+class Knowledge:
+    """What the filters and the sentences need to know of the whole ledger, learnt in record order."""
+
+    partners: dict[str, set[str]] = field(default_factory=dict)  # measure: every partner any version named
+    imposers: dict[str, str] = field(default_factory=dict)
+    parties: dict[str, set[str]] = field(default_factory=dict)  # track: its parties
+    linked: dict[str, set[str]] = field(default_factory=dict)  # summit: the tracks it names
+    names: dict[str, str] = field(default_factory=dict)  # summit: its name
+
+    def learn(self, kind: str, slug: str, ev: Mapping[str, Any]) -> None:
+        """Take in one event as it reads (corrected; as recorded once retracted), in record order."""
+        if kind == "measure":
+            self.partners.setdefault(slug, set()).update(ev.get("partners") or ())
+            if "imposer" in ev:
+                self.imposers[slug] = ev["imposer"]
+        elif ev["type"] == "talks.opened":
+            self.parties[slug] = set(ev["parties"])
+        elif ev["type"] == "summit.scheduled":
+            self.linked.setdefault(slug, set()).update(ev.get("tracks") or ())
+            self.names[slug] = ev["name"]
+
+
+#: The event types :meth:`Knowledge.learn` takes beside a measure's.
+TALKS_LEARNT = ("talks.opened", "summit.scheduled")
+
+
+def keeper(known: Knowledge, f: Filters) -> Callable[[str, str, str], bool]:
+    """Whether the filters keep a development of subject ``(kind, slug)`` dated ``day`` (ISO text)."""
+    tracks = {t for t, p in known.parties.items() if (f.track is None or t == f.track)
+              and parties_between(tuple(p), f.imposer, f.partner)}
+    talks_filtered = f.need_talks()
+    since = f.since.isoformat() if f.since is not None else None
+    until = f.until.isoformat() if f.until is not None else None
+
+    def keep(kind: str, slug: str, day: str) -> bool:
+        if (since is not None and day < since) or (until is not None and day > until):
+            return False
+        if kind == "measure":
+            return (f.track is None and f.measure in (None, slug) and f.imposer in (None, known.imposers.get(slug))
+                    and (f.partner is None or bool({f.partner, "*"} & known.partners.get(slug, set()))))
+        if f.measure is not None:
+            return False
+        if kind == "track":
+            return slug in tracks
+        return not talks_filtered or bool(known.linked.get(slug, set()) & tracks)
+
+    return keep
+
+
+def corrections_by_base(rows: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+    """The corrections of index ``rows`` (corrections only, in record order, with ``payload``), listed under
+    the event each is ultimately about; ``of`` names the correction a correction corrects."""
     target_of: dict[str, str] = {}
-    out = []
+    out: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
+        base = target_of.get(row.target, row.target)
+        target_of[row.event_id] = base
         payload = json.loads(row.payload)
-        if row.target is not None:  # a correction: listed under the event it is ultimately about
-            base = target_of.get(row.target, row.target)
-            target_of[row.event_id] = base
-            if base in by_id:
-                by_id[base].corrections.append({"position": row.position, "id": row.event_id, "type": row.type,
-                                                "date": payload.get("date"), "reason": payload.get("reason"),
-                                                "of": None if base == row.target else row.target})
-            continue
-        current = json.loads(row.current) if row.current is not None else None
-        entry = Entry(row.position, row.event_id, row.subject_kind, row.subject, current or payload,
-                      record_status(row), row.recorded_at, row.recorded_by)
-        by_id[row.event_id] = entry
-        out.append(entry)
+        out.setdefault(base, []).append({"position": row.position, "id": row.event_id, "type": row.type,
+                                         "date": payload.get("date"), "reason": payload.get("reason"),
+                                         "of": None if base == row.target else row.target})
     return out
 
 
-def select(all_entries: Sequence[Entry], f: Filters) -> list[Entry]:
-    """The entries the filters keep, in valid-date order (record order within a day)."""
-    partners: dict[str, set[str]] = {}
-    imposers: dict[str, str] = {}
-    parties: dict[str, set[str]] = {}
-    linked: dict[str, set[str]] = {}
-    for e in all_entries:
-        ev = e.event
-        if e.kind == "measure":
-            partners.setdefault(e.slug, set()).update(ev.get("partners") or ())
-            if "imposer" in ev:
-                imposers[e.slug] = ev["imposer"]
-        elif ev["type"] == "talks.opened":
-            parties[e.slug] = set(ev["parties"])
-        elif ev["type"] == "summit.scheduled":
-            linked.setdefault(e.slug, set()).update(ev.get("tracks") or ())
-    tracks = {t for t, p in parties.items() if (f.track is None or t == f.track)
-              and parties_between(tuple(p), f.imposer, f.partner)}
-    talks_filtered = any(x is not None for x in (f.track, f.partner, f.imposer))
-
-    def keep(e: Entry) -> bool:
-        if e.kind == "measure":
-            return (f.track is None and f.measure in (None, e.slug) and f.imposer in (None, imposers.get(e.slug))
-                    and (f.partner is None or bool({f.partner, "*"} & partners.get(e.slug, set()))))
-        if f.measure is not None:
-            return False
-        if e.kind == "track":
-            return e.slug in tracks
-        return not talks_filtered or bool(linked.get(e.slug, set()) & tracks)
-
-    def day(e: Entry) -> str:
-        return str(e.event["date"])
-
-    kept = [e for e in all_entries if keep(e)
-            and (f.since is None or day(e) >= f.since.isoformat())
-            and (f.until is None or day(e) <= f.until.isoformat())]
-    return sorted(kept, key=lambda e: (day(e), e.position))
-
-
-def timeline(chosen: Sequence[Entry], all_entries: Sequence[Entry]) -> Timeline:
-    """The chosen entries as the timeline shows them: a sentence, a detail, the source."""
-    names = {e.slug: e.event["name"] for e in all_entries if e.event["type"] == "summit.scheduled"}
-    out = []
-    for e in chosen:
-        line, detail = describe(e.event, names)
-        out.append(TimelineEntry(
-            date=e.event["date"], position=e.position, id=e.event_id, type=e.event["type"],
-            subject=f"{e.kind}:{e.slug}", description=line, detail=detail, source=e.event["source"],
-            status=e.status, corrections=tuple(e.corrections), recorded_at=e.recorded_at,
-            recorded_by=e.recorded_by, note=e.event.get("note"),
-        ))
-    return Timeline(tuple(out))
+def development(row: Any, ev: dict[str, Any], corrections: Sequence[dict[str, Any]],
+                names: Mapping[str, str]) -> TimelineEntry:
+    """The timeline's entry for index ``row`` (not a correction) whose event reads as ``ev``."""
+    line, detail = describe(ev, names)
+    return TimelineEntry(
+        date=ev["date"], position=row.position, id=row.event_id, type=ev["type"],
+        subject=f"{row.subject_kind}:{row.subject}", description=line, detail=detail, source=ev["source"],
+        status=record_status(row), corrections=tuple(corrections), recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by, note=ev.get("note"),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ on the folded view.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
@@ -104,6 +105,7 @@ def named_rows(db: Db, sql: str, **params: Any) -> list[Any]:
 
 
 _ROW_CLASSES: dict[tuple[str, ...], Any] = {}
+_CURSORS = itertools.count()
 
 
 def row_class(names: tuple[str, ...]) -> Any:
@@ -365,10 +367,9 @@ def history_rows(db: Db, kind: str | None = None, slug: str | None = None, since
 def history_pages(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
                   until: dt.date | None = None, after: int | None = None, limit: int | None = None,
                   page: int = 2000) -> Iterator[list[Any]]:
-    """:func:`history_rows` a page at a time, each row with the ``role`` that inserted it, from one cursor
-    (a server-side one on PostgreSQL, which would otherwise send every row at once): positions after
-    ``after``, at most ``limit`` of them. A 1M-event history is 1M rows; a caller that handles each page
-    and lets it go holds one page."""
+    """:func:`history_rows` a page at a time (:func:`pages`), each row with the ``role`` that inserted it:
+    positions after ``after``, at most ``limit`` of them. A 1M-event history is 1M rows; a caller that
+    handles each page and lets it go holds one page."""
     # The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it),
     # is read from the log row the query joins anyway, not from a read model a writer could edit.
     pg = postgres(db)
@@ -379,10 +380,15 @@ def history_pages(db: Db, kind: str | None = None, slug: str | None = None, sinc
     sql += " AND date <= :until" if until is not None else ""
     sql += " AND position > :after" if after is not None else ""
     sql += " ORDER BY position" + (" LIMIT :limit" if limit is not None else "")
-    text, args = bind(sql, {"kind": kind, "slug": slug, "since": since.isoformat() if since else None,
-                            "until": until.isoformat() if until else None, "after": after, "limit": limit},
-                      db.placeholder)
-    cursor = db.cursor(stream="ledger_history")
+    return pages(db, sql, page, kind=kind, slug=slug, since=since.isoformat() if since else None,
+                 until=until.isoformat() if until else None, after=after, limit=limit)
+
+
+def pages(db: Db, sql: str, page: int = 2000, **params: Any) -> Iterator[list[Any]]:
+    """The rows of ``sql`` as named tuples, a page at a time from one cursor: a server-side one on
+    PostgreSQL, whose ordinary cursor would receive every row at once (SQLite's steps as it is read)."""
+    text, args = bind(sql, params, db.placeholder)
+    cursor = db.cursor(stream=f"ledger_pages_{next(_CURSORS)}")
     try:
         cursor.execute(text, args)
         make = row_class(tuple(d[0] for d in cursor.description))
@@ -390,6 +396,51 @@ def history_pages(db: Db, kind: str | None = None, slug: str | None = None, sinc
             yield [make._make(r) for r in chunk]
     finally:
         cursor.close()
+
+
+# -- the timeline -------------------------------------------------------------------------------
+
+#: How an event reads in the timeline: corrected, or as recorded once retracted (FROM :func:`layout.with_log`).
+AS_SHOWN = f"CASE WHEN current IS NULL OR current = '{layout.RETRACTED}' THEN {{text}} ELSE current END"
+
+
+def timeline_learnt(db: Db, types: Sequence[str], measures: bool) -> Iterator[list[Any]]:
+    """``(subject_kind, subject, event)`` of the events of ``types`` (and of every measure event, if
+    ``measures``) as the timeline shows them, in record order, a page at a time."""
+    pg = postgres(db)
+    which = "type IN (:types)" + (" OR subject_kind = 'measure'" if measures else "")
+    sql = (f"SELECT subject_kind, subject, {AS_SHOWN.format(text=layout.event_text(pg))} AS event "
+           f"FROM {layout.with_log(pg)} WHERE target IS NULL AND ({which}) ORDER BY position")
+    return pages(db, sql, types=list(types))
+
+
+def correction_rows(db: Db) -> list[Any]:
+    """Every correction's index row and event as recorded (``payload``), in record order."""
+    return named_rows(db, f"{index_rows_sql(db)} WHERE target IS NOT NULL ORDER BY position")
+
+
+def dated_pages(db: Db, since: dt.date | None, until: dt.date | None, measure: str | None) -> Iterator[list[Any]]:
+    """The index rows and events (``payload``) that read as recorded, corrections aside, in (date,
+    position) order, dated in a range and of one measure if given: the timeline's main stream. (An event
+    that reads as recorded has the date it was recorded with, the index's ``date``.)"""
+    # Bytewise on PostgreSQL, as Python merges: a locale's collation need not order text as it does.
+    bytewise = ' COLLATE "C"' if postgres(db) else ""
+    sql = (f"{index_rows_sql(db)} WHERE target IS NULL AND (current IS NULL OR current = '{layout.RETRACTED}')"
+           + (" AND date >= :since" if since is not None else "") + (" AND date <= :until" if until is not None else "")
+           + (" AND subject_kind = 'measure' AND subject = :measure" if measure is not None else "")
+           + f" ORDER BY date{bytewise}, position")
+    return pages(db, sql, since=since.isoformat() if since else None, until=until.isoformat() if until else None,
+                 measure=measure)
+
+
+def corrected_rows(db: Db, event_ids: Sequence[str]) -> list[Any]:
+    """The index rows of ``event_ids`` that corrections changed and did not retract (their ``current``
+    is the event as it reads)."""
+    out: list[Any] = []
+    for part in in_chunks(sorted(event_ids)):
+        out += named_rows(db, f"SELECT {INDEX_COLUMNS} FROM ledger_index WHERE event_id IN (:ids) AND target IS NULL "
+                              f"AND current IS NOT NULL AND current <> '{layout.RETRACTED}'", ids=part)
+    return out
 
 
 def corrections_by_target(db: Db, event_ids: Sequence[str]) -> dict[str, list[int]]:

@@ -148,6 +148,53 @@ class TestCorrections:
         assert "retracted at position 5: the round was postponed" in out
 
 
+class TestCorrectionsThatMoveThings:
+    """A correction can move an event to another date or change whom a measure names: the timeline reads the
+    event as corrected, in its new place, and the filters see what it says now."""
+
+    @pytest.fixture
+    def moved(self, cli: Cli) -> Cli:
+        events = [
+            ev("measure.announced", "2025-04-02", id="00000000-0000-4000-8000-00000000000a", measure="m",
+               imposer="US", partners=["JP"], products=["*"], rate=25, basis="IEEPA reciprocal"),
+            ev("measure.announced", "2025-04-03", measure="n", imposer="US", partners=["KR"], products=["*"],
+               rate=25, basis="IEEPA reciprocal"),
+            ev("measure.revoked", "2025-04-05", id="00000000-0000-4000-8000-00000000000b", measure="n"),
+            ev("measure.revoked", "2025-06-01", measure="m"),
+        ]
+        assert cli.append_lines(events).exit_code == 0
+        fixes = [  # m announced on 5 May naming CN, then on 6 May; n revoked in July, until that is retracted
+            ev("ledger.corrected", "2025-07-01", target="00000000-0000-4000-8000-00000000000a",
+               fields={"date": "2025-05-05", "partners": ["CN"]}, reason="the notice was dated 5 May"),
+            ev("ledger.corrected", "2025-07-01", id="00000000-0000-4000-8000-00000000000c",
+               target="00000000-0000-4000-8000-00000000000b", fields={"date": "2025-07-01"}, reason="in July"),
+            ev("ledger.corrected", "2025-07-02", target="00000000-0000-4000-8000-00000000000a",
+               fields={"date": "2025-05-06"}, reason="the notice was dated 6 May"),
+            ev("ledger.retracted", "2025-07-03", target="00000000-0000-4000-8000-00000000000c",
+               reason="it was April after all"),
+        ]
+        assert cli.append_lines(fixes).exit_code == 0
+        return cli
+
+    def test_a_moved_event_comes_at_its_new_date(self, moved: Cli) -> None:
+        items = timeline(moved)
+        assert [(i["date"], i["position"], i["type"], i["status"]) for i in items] == [
+            ("2025-04-03", 2, "measure.announced", "recorded"), ("2025-04-05", 3, "measure.revoked", "recorded"),
+            ("2025-05-06", 1, "measure.announced", "corrected"), ("2025-06-01", 4, "measure.revoked", "recorded")]
+        assert "from CN" in items[2]["description"]
+        assert [(c["position"], c["of"]) for c in items[2]["corrections"]] == [(5, None), (7, None)]
+        assert [(c["position"], c["of"]) for c in items[1]["corrections"]] == [
+            (6, None), (8, "00000000-0000-4000-8000-00000000000c")]
+
+    def test_dates_and_partners_are_filtered_as_they_read_now(self, moved: Cli) -> None:
+        assert [i["position"] for i in timeline(moved, "--since", "2025-05-01", "--until", "2025-06-30")] == [1, 4]
+        assert [i["position"] for i in timeline(moved, "--until", "2025-04-30")] == [2, 3]
+        assert [i["position"] for i in timeline(moved, "--partner", "CN")] == [1, 4]
+        assert timeline(moved, "--partner", "JP") == []
+        assert [i["position"] for i in timeline(moved, "--measure", "n")] == [2, 3]
+        assert [i["position"] for i in timeline(moved, "--measure", "m", "--since", "2025-05-06")] == [1, 4]
+
+
 def test_an_announcement_without_a_date_says_so() -> None:
     line, detail = describe({"type": "measure.announced", "date": "2025-09-04", "measure": "x", "imposer": "US",
                              "partners": ["JP"], "products": ["8703", "8708", "870421", "870431", "870441"],

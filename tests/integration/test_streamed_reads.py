@@ -1,5 +1,6 @@
-"""``history`` is read a page at a time: the same entries whatever the page size, a page of the HTTP API
-reads its own rows and no more, and the CLI writes the entries as they come (never the whole history).
+"""``history`` and ``timeline`` are read a page at a time: the same entries whatever the page size, a page of
+the HTTP API reads its own rows and no more, and the CLI writes the entries as they come (never the whole
+history or timeline).
 
 The ledger holds corrections of every kind (``tests/integration/test_current_form.py``), so an entry's
 ``corrected_by`` names positions in other pages.
@@ -88,3 +89,34 @@ def test_the_cli_writes_the_history_as_it_reads_it(corrected: Ledger, monkeypatc
     table = cli("history").stdout
     assert table.startswith("History") and table.count("measure.announced") == 2
     assert cli("history", "--measure", "nothing-like-it", "--format", "json").stdout == "[]\n"
+
+
+def test_the_timeline_comes_a_page_at_a_time(corrected: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = corrected.timeline().to_json()
+    # 2 reads as corrected (its `until` moved): it comes from the corrected events, merged in by date.
+    assert [(e["position"], e["status"]) for e in whole] == [(1, "recorded"), (3, "retracted"), (2, "corrected"),
+                                                            (8, "recorded")]
+    pages = reads.pages
+    seen: list[int] = []
+
+    def small(db: Any, sql: str, page: int = 2000, **params: Any) -> Iterator[list[Any]]:
+        for rows in pages(db, sql, 1, **params):
+            if "ORDER BY date" in sql:
+                seen.append(len(rows))
+            yield rows
+
+    monkeypatch.setattr(reads, "pages", small)
+    entries = corrected.timeline_entries()
+    assert next(entries).position == 1 and seen == [1]  # the date-ordered stream: one row read so far
+    assert [e.to_json() for e in entries] == whole[1:]
+
+    def whole_timeline(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the CLI read the whole timeline at once")
+
+    monkeypatch.setattr(Ledger, "timeline", whole_timeline)
+    cli = Cli(corrected.url)
+    got = cli("timeline", "--format", "json")
+    assert got.exit_code == 0, got.stderr
+    assert got.stdout == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
+    assert len(cli("timeline", "--format", "csv").stdout.splitlines()) == 5
+    assert "[corrected] x suspended" in cli("timeline").stdout
