@@ -85,12 +85,15 @@ def read_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
 
 
 def whole_table(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    head = ["backend", "events", "table s", "table RSS MB", "json s", "json RSS MB", "json MB"]
+    head = ["backend", "events", "table s", "table RSS MB", "json s", "json RSS MB", "json MB", "history json s",
+            "history RSS MB", "history MB", "timeline json s", "timeline RSS MB", "timeline MB"]
     rows = []
     for r in result["runs"]:
         w = r.get("whole_state") or {}
         rows.append([r["backend"], _size(r["size"]), _n(w.get("table_s"), 1), _n(w.get("table_rss_mb")),
-                     _n(w.get("json_s"), 1), _n(w.get("json_rss_mb")), _n(w.get("json_mb"), 1)])
+                     _n(w.get("json_s"), 1), _n(w.get("json_rss_mb")), _n(w.get("json_mb"), 1),
+                     *(cell for name in ("history", "timeline") for cell in (
+                         _n(w.get(f"{name}_s"), 1), _n(w.get(f"{name}_rss_mb")), _n(w.get(f"{name}_mb"), 1)))])
     return head, rows
 
 
@@ -219,7 +222,7 @@ def _markdown(head: list[str], rows: list[list[str]]) -> str:
 
 SECTIONS = (("Write path", write_table), ("Read path (median ms)", read_table),
             ("Write floors: the database alone writing the same rows", floor_table),
-            ("The whole ledger's answer: `state --as-of` unfiltered, once", whole_table),
+            ("The whole ledger's answers: `state --as-of`, `history`, `timeline` unfiltered, once", whole_table),
             ("Growth: time on this ledger ÷ time on the smallest (same answers)", growth_table),
             ("Targets (issue 12), on the largest ledger of each backend", target_table))
 

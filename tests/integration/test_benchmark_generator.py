@@ -138,6 +138,7 @@ def test_the_whole_ledgers_answer_is_measured_as_table_and_json(tmp_path: Path) 
     found = whole_state(generated_ledger(f"sqlite:///{tmp_path / 'whole.db'}"))
     assert found["table_s"] > 0 and found["json_s"] > 0 and found["table_rss_mb"] > 10
     assert found["json_mb"] > 0.01  # the answer itself, not an error
+    assert found["history_mb"] > found["timeline_mb"] > 0.1 and found["history_s"] > 0 and found["timeline_s"] > 0
     text = rendered({"backend": "sqlite", "size": 1500, "whole_state": found, "growth_base_size": 1500})
     assert "#### The whole ledger's answer" in text
     assert f"| sqlite | 1500 | {found['table_s']:,.1f} | {found['table_rss_mb']:,.0f} |" in text
