@@ -450,8 +450,8 @@ class Ledger:
         """Every stored event as a JSON line, in record order (re-importable with ``append``)."""
         from ledger.trail import export
 
-        self._require()
-        yield from export(self.app())
+        with self.reading() as conn:
+            yield from export(conn)
 
     def export_full(self) -> Iterator[bytes]:
         """A backup: a header line, then every stored field of every event (``ledger.backup``)."""

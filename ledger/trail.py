@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ledger.storage import EVENTS_TABLE
 from projections.readmodel import reads
 from projections.readmodel.reads import Db
 
@@ -78,12 +79,13 @@ def timeline_entries(conn: Db, filters: Filters) -> Iterator[TimelineEntry]:
                               fixes.get(row.event_id, ()), known.names)
 
 
-def export(app: Any) -> Iterator[bytes]:
-    """Every stored event as one JSON line, in record order (as recorded: corrections are events too)."""
-    from ledger.store import notifications
-
-    for notification in notifications(app):
-        yield orjson.dumps(orjson.loads(notification.state)["event"]) + b"\n"
+def export(conn: Db) -> Iterator[bytes]:
+    """Every stored event as one JSON line, in record order (as recorded: corrections are events too), read
+    from the log a page at a time in one statement (one snapshot on either database). Through the driver,
+    not the library's notification log: that took twice as long and loaded SQLAlchemy and ``eventsourcing``."""
+    for page in reads.pages(conn, f"SELECT state FROM {EVENTS_TABLE} ORDER BY id"):
+        for (state,) in page:
+            yield orjson.dumps(orjson.loads(state)["event"]) + b"\n"
 
 
 def head(conn: Db) -> Digest:

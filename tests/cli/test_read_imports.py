@@ -73,10 +73,11 @@ def forbidden(modules: list[str]) -> list[str]:
     ("schedule", "list", "--as-of", "2025-06-01"),
     ("schedule", "show", "us-hts-2025", "--product", "8703"),
     ("digest",),
+    ("export",),
     ("state", "--as-of", "2025-06-01", "--known-at", "2099-01-01", "--format", "json"),
     ("rate", "JP", "87032301", "--as-of", "2025-06-01", "--known-at", "2099-01-01"),
 ], ids=["state-pair", "state-json", "rate", "rates-json", "diff", "history", "timeline", "schedule-list",
-        "schedule-show", "digest", "state-known-at", "rate-known-at"])
+        "schedule-show", "digest", "export", "state-known-at", "rate-known-at"])
 def test_read_commands_import_no_sqlalchemy_and_no_eventsourcing(loaded: Cli, args: tuple[str, ...]) -> None:
     out, modules = modules_of(loaded.url, *args)
     assert out.strip(), "the command answered nothing"
