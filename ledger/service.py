@@ -410,15 +410,17 @@ class Ledger:
         with self.reading() as conn:
             return trail.timeline(conn, filters or Filters())
 
-    def timeline_entries(self, filters: Filters | None = None) -> Iterator[TimelineEntry]:
+    def timeline_entries(self, filters: Filters | None = None,
+                         after: tuple[str, int] | None = None) -> Iterator[TimelineEntry]:
         """:meth:`timeline` an entry at a time, as it is read, in one read transaction (which ends when the
         iterator is used up or closed): memory holds what the filters need to know and the corrections,
-        not the timeline."""
+        not the timeline. ``after``: the developments after this ``(date, position)`` only (a page's
+        cursor: the last entry's ``date`` and ``position``)."""
         from ledger import trail
         from projections.timeline import Filters
 
         with self.reading() as conn:
-            yield from trail.timeline_entries(conn, filters or Filters())
+            yield from trail.timeline_entries(conn, filters or Filters(), after)
 
     def schedule_import(self, path: str, options: ScheduleImportOptions, fmt: str | None = None,
                         product_column: str | None = None, rate_column: str | None = None,

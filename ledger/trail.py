@@ -49,11 +49,12 @@ def timeline(conn: Db, filters: Filters) -> Timeline:
     return Timeline(tuple(timeline_entries(conn, filters)))
 
 
-def timeline_entries(conn: Db, filters: Filters) -> Iterator[TimelineEntry]:
+def timeline_entries(conn: Db, filters: Filters, after: tuple[str, int] | None = None) -> Iterator[TimelineEntry]:
     """The timeline as it is read: what the filters must know of the whole ledger first (a few event types;
     every measure event too when a partner or imposer is asked for), the corrections (about 1% of a ledger)
     held, then the developments in date order a page at a time, each made into its entry as it comes. The
-    few events corrections changed read differently from the index: they are merged in by their new date."""
+    few events corrections changed read differently from the index: they are merged in by their new date.
+    ``after``: only the developments after this (date, position), the cursor of a page of them."""
     from projections.timeline import TALKS_LEARNT, Knowledge, corrections_by_base, development, keeper
 
     known = Knowledge()
@@ -64,14 +65,15 @@ def timeline_entries(conn: Db, filters: Filters) -> Iterator[TimelineEntry]:
     fixes = corrections_by_base(reads.correction_rows(conn))
 
     def recorded() -> Iterator[tuple[str, int, Any, dict[str, Any] | None]]:
-        for page in reads.dated_pages(conn, filters.since, filters.until, filters.measure):
+        for page in reads.dated_pages(conn, filters.since, filters.until, filters.measure, after):
             for row in page:
                 yield row.date, row.position, row, None
 
     changed = []
     for row in reads.corrected_rows(conn, list(fixes)):
         event = orjson.loads(row.current)
-        changed.append((event["date"], row.position, row, event))
+        if after is None or (event["date"], row.position) > after:
+            changed.append((event["date"], row.position, row, event))
     changed.sort(key=lambda c: (c[0], c[1]))
     for day, _, row, event in heapq.merge(recorded(), changed, key=lambda c: (c[0], c[1])):
         if keep(row.subject_kind, row.subject, day):

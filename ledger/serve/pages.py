@@ -10,6 +10,7 @@ message the CLI would print, on the page, with status 400.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -20,11 +21,12 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from events.errors import BadInput
+from events.errors import BadInput, InputError
 from ledger.service import Ledger, parse_day, parse_known_at
 
 HERE = Path(__file__).parent
 DRAWING = threading.Lock()  # matplotlib figures are drawn one at a time
+TIMELINE_PAGE = 500  # developments a /timeline page shows, as /history shows 500 events
 
 
 def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., Any]) -> None:
@@ -101,9 +103,9 @@ def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., Any]) -> None:
     @app.get("/timeline", response_class=HTMLResponse, dependencies=read, include_in_schema=False)
     def timeline_page(request: Request, track: str | None = None, measure: str | None = None,
                       partner: str | None = None, imposer: str | None = None, since: str | None = None,
-                      until: str | None = None) -> Response:
+                      until: str | None = None, after: str | None = None) -> Response:
         query = {"track": track or "", "measure": measure or "", "partner": partner or "",
-                 "imposer": imposer or "", "since": since or "", "until": until or ""}
+                 "imposer": imposer or "", "since": since or "", "until": until or "", "after": after or ""}
 
         def build() -> dict[str, Any]:
             from ledger.cli.options import date_range
@@ -112,7 +114,15 @@ def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., Any]) -> None:
             first, last = date_range("since", since or None, "until", until or None)
             filters = Filters(track or None, measure or None, _country("partner", partner or None),
                               _country("imposer", imposer or None), first, last)
-            return {"items": ledger.timeline(filters).to_json()}
+            # A page of the stream, as the history's: the unfiltered timeline of a big ledger is a million items.
+            entries = ledger.timeline_entries(filters, _timeline_cursor(after or None))
+            try:
+                items = [e.to_json() for e in itertools.islice(entries, TIMELINE_PAGE + 1)]
+            finally:
+                entries.close()
+            more = len(items) > TIMELINE_PAGE
+            items = items[:TIMELINE_PAGE]
+            return {"items": items, "next": f"{items[-1]['date']}.{items[-1]['position']}" if more else None}
 
         return page(request, "timeline.html", query, build)
 
@@ -135,6 +145,16 @@ def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., Any]) -> None:
                     "ids": {e["id"]: e["position"] for e in found["events"]}}
 
         return page(request, "history.html", query, build)
+
+
+def _timeline_cursor(after: str | None) -> tuple[str, int] | None:
+    """The ``after`` of a timeline page, ``DATE.POSITION`` (the ``next`` link of the page before)."""
+    if after is None:
+        return None
+    day, _, position = after.partition(".")
+    if not position.isdigit() or len(position) > 18:
+        raise BadInput([InputError(None, "after", f"{after!r} is not a cursor: follow the page's Next link")])
+    return parse_day("after", day).isoformat(), int(position)
 
 
 def _chart(ledger: Ledger, partner: str, product: str, first: dt.date, last: dt.date, imposer: str | None,

@@ -419,18 +419,22 @@ def correction_rows(db: Db) -> list[Any]:
     return named_rows(db, f"{index_rows_sql(db)} WHERE target IS NOT NULL ORDER BY position")
 
 
-def dated_pages(db: Db, since: dt.date | None, until: dt.date | None, measure: str | None) -> Iterator[list[Any]]:
+def dated_pages(db: Db, since: dt.date | None, until: dt.date | None, measure: str | None,
+                after: tuple[str, int] | None = None) -> Iterator[list[Any]]:
     """The index rows and events (``payload``) that read as recorded, corrections aside, in (date,
-    position) order, dated in a range and of one measure if given: the timeline's main stream. (An event
-    that reads as recorded has the date it was recorded with, the index's ``date``.)"""
+    position) order, dated in a range, of one measure and past ``after`` (a date and a position) if given:
+    the timeline's main stream. (An event that reads as recorded has the date it was recorded with, the
+    index's ``date``.)"""
     # Bytewise on PostgreSQL, as Python merges: a locale's collation need not order text as it does.
     bytewise = ' COLLATE "C"' if postgres(db) else ""
     sql = (f"{index_rows_sql(db)} WHERE target IS NULL AND (current IS NULL OR current = '{layout.RETRACTED}')"
            + (" AND date >= :since" if since is not None else "") + (" AND date <= :until" if until is not None else "")
            + (" AND subject_kind = 'measure' AND subject = :measure" if measure is not None else "")
+           + (f" AND (date{bytewise} > :day OR (date = :day AND position > :position))" if after is not None else "")
            + f" ORDER BY date{bytewise}, position")
+    day, position = after if after is not None else (None, None)
     return pages(db, sql, since=since.isoformat() if since else None, until=until.isoformat() if until else None,
-                 measure=measure)
+                 measure=measure, day=day, position=position)
 
 
 def corrected_rows(db: Db, event_ids: Sequence[str]) -> list[Any]:

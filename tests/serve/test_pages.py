@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.serve.conftest import Served
 
 
@@ -46,6 +48,41 @@ def test_the_timeline_and_history_pages(sample: Served) -> None:
     assert "us-reciprocal-jp suspended from 2025-04-10 until 2025-07-09" in timeline
     history = page(sample, "/history", measure="us-reciprocal-jp")
     assert 'id="p-' in history and "recorded at" in history
+
+
+def test_the_timeline_page_is_a_page_of_the_stream_with_a_next_link(sample: Served,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.serve import pages
+
+    whole = [(i["date"], i["position"]) for i in sample.cli("timeline", "--format", "json").json()]
+    assert len(whole) == 59
+    monkeypatch.setattr(pages, "TIMELINE_PAGE", 25)
+    seen: list[tuple[str, int]] = []
+    params: dict[str, str] = {}
+    for _ in range(3):
+        html = page(sample, "/timeline", **params)
+        seen += listed(html)
+        found = re.search(r'<a rel="next" href="/timeline\?([^"]*)after=([^"]+)">', html)
+        if found is None:
+            break
+        params = {"after": found[2]}
+    assert seen == whole and found is None
+    # A cursor with filters: the next 25 of that filtered timeline after the given (date, position).
+    cut = whole[30]
+    jp = [(i["date"], i["position"]) for i in sample.cli("timeline", "--partner", "JP", "--format", "json").json()]
+    later = [x for x in jp if x > cut][:25]
+    assert later and listed(page(sample, "/timeline", partner="JP", after=f"{cut[0]}.{cut[1]}")) == later
+
+
+def listed(html: str) -> list[tuple[str, int]]:
+    """The (date, position) of each item of a timeline page: its date, then the link to its history entry."""
+    return [(d, int(p)) for d, p in re.findall(r'<time>([^<]+)</time>.*?/history\?[^"#]*#p-(\d+)"', html, re.DOTALL)]
+
+
+def test_a_bad_timeline_cursor_is_refused_on_the_page(sample: Served) -> None:
+    for after in ("2025-06-01", "2025-13-01.4", "2025-06-01.x", "2025-06-01." + "9" * 30):
+        answer = sample.client.get("/timeline", params={"after": after})
+        assert answer.status_code == 400 and "after:" in answer.text, after
 
 
 def test_history_links_a_correction_to_its_target(fresh: Served) -> None:
