@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -394,7 +394,7 @@ class Ledger:
             return trail.history(conn, kind, slug, since, until, after, limit)
 
     def history_entries(self, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
-                        until: dt.date | None = None) -> Iterator[HistoryEntry]:
+                        until: dt.date | None = None) -> Generator[HistoryEntry, None, None]:
         """:meth:`history` an entry at a time, read a page at a time in one read transaction: memory stays
         flat on a ledger of any size. The transaction ends when the iterator is used up or closed."""
         from ledger import trail
@@ -411,7 +411,7 @@ class Ledger:
             return trail.timeline(conn, filters or Filters())
 
     def timeline_entries(self, filters: Filters | None = None,
-                         after: tuple[str, int] | None = None) -> Iterator[TimelineEntry]:
+                         after: tuple[str, int] | None = None) -> Generator[TimelineEntry, None, None]:
         """:meth:`timeline` an entry at a time, as it is read, in one read transaction (which ends when the
         iterator is used up or closed): memory holds what the filters need to know and the corrections,
         not the timeline. ``after``: the developments after this ``(date, position)`` only (a page's
