@@ -84,7 +84,8 @@ def timeline_entries(conn: Db, filters: Filters, after: tuple[str, int] | None =
 def export(conn: Db) -> Iterator[bytes]:
     """Every stored event as one JSON line, in record order (as recorded: corrections are events too), read
     from the log a page at a time in one statement (one snapshot on either database). Through the driver,
-    not the library's notification log: that took twice as long and loaded SQLAlchemy and ``eventsourcing``."""
+    not the library's notification log: that took four to five times as long (docs/performance.md) and loaded
+    SQLAlchemy and ``eventsourcing``."""
     for page in reads.pages(conn, f"SELECT state FROM {EVENTS_TABLE} ORDER BY id"):
         for (state,) in page:
             yield orjson.dumps(orjson.loads(state)["event"]) + b"\n"
