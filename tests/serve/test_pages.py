@@ -24,6 +24,21 @@ def test_the_state_page_lists_the_measures_and_negotiations(sample: Served) -> N
     assert "<script" not in html
 
 
+def test_the_state_page_lists_the_first_rows_and_says_how_many_there_are(sample: Served,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger.serve import pages
+
+    whole = sample.cli("state", "--as-of", "2025-06-01", "--format", "json").json()
+    assert len(whole["measures"]) > 3 and len(whole["negotiations"]) == 1
+    monkeypatch.setattr(pages, "STATE_ROWS", 3)
+    html = page(sample, "/", as_of="2025-06-01")
+    listed = re.findall(r'<td><a href="/history\?measure=([^"]+)"', html)
+    assert listed == [m["measure"] for m in whole["measures"][:3]]
+    assert f"The first 3 of {len(whole['measures'])} measures" in html and 'id="more-negotiations"' not in html
+    monkeypatch.setattr(pages, "STATE_ROWS", 500)
+    assert 'id="more-measures"' not in page(sample, "/", as_of="2025-06-01")
+
+
 def test_the_rate_page_shows_the_rate_its_components_and_the_chart(sample: Served) -> None:
     html = page(sample, "/rate", partner="JP", product="870323", as_of="2025-06-01")
     assert '<strong id="rate">27.5%</strong>' in html
