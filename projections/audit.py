@@ -90,6 +90,15 @@ def source_text(source: Mapping[str, Any]) -> str:
     return " — ".join(str(source[k]) for k in ("publisher", "title") if source.get(k))
 
 
+def flat_rows(entries: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Each entry's JSON (a history or timeline entry) with its source in one line: the rows of a table or
+    a CSV file, one at a time."""
+    for entry in entries:
+        row = entry.to_json()
+        row["source"] = source_text(row["source"])
+        yield row
+
+
 def history_entries(rows: Iterable[Any], corrections: Mapping[str, Sequence[int]]) -> Iterator[HistoryEntry]:
     """History entries for index ``rows`` (:func:`projections.readmodel.reads.history_pages`, each with the
     database ``role`` that inserted it, where the database said), one at a time; ``corrections`` maps event

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from projections.audit import record_status, source_text
+from projections.audit import flat_rows, record_status
 from projections.parties import parties_between
 
 # -- sentences ------------------------------------------------------------------------------
@@ -285,4 +285,4 @@ class Timeline:
 
     def rows(self) -> list[dict[str, Any]]:
         """Flat rows: the source as one line of text."""
-        return [{**e.to_json(), "source": source_text(e.source)} for e in self.entries]
+        return list(flat_rows(self.entries))

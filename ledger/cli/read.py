@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Optional
 
 import typer
@@ -278,6 +277,7 @@ def history(
     from ledger.cli.options import date_range
     from ledger.cli.output import emit, emit_csv, emit_json, started, table
     from ledger.service import raise_input
+    from projections.audit import flat_rows
     chosen = [(k, v) for k, v in (("measure", measure), ("track", track), ("summit", summit)) if v]
     if len(chosen) > 1:
         raise_input(chosen[1][0], "filter by one of --measure, --track, --summit at a time")
@@ -289,18 +289,9 @@ def history(
     if fmt == Format.json:
         emit_json(entry.to_json() for entry in entries)
     elif fmt == Format.csv:
-        emit_csv(_history_rows(entries), HISTORY_COLUMNS)
+        emit_csv(flat_rows(entries), HISTORY_COLUMNS)
     else:
-        emit([table("History", _history_rows(entries), HISTORY_COLUMNS)])
-
-
-def _history_rows(entries: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    from projections.audit import source_text
-
-    for entry in entries:
-        row = entry.to_json()
-        row["source"] = source_text(row["source"])
-        yield row
+        emit([table("History", flat_rows(entries), HISTORY_COLUMNS)])
 
 
 @app.command()

@@ -6,7 +6,7 @@ The sentences, the corrections attached and the filters are
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Annotated, Any, Optional
 
 import typer
@@ -38,15 +38,6 @@ def _table(entries: Iterable[Any], title: str) -> Any:
                 ruled=True, weights=(1, 1, 5, 2))
 
 
-def _csv_rows(entries: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    from projections.audit import source_text
-
-    for entry in entries:
-        row = entry.to_json()
-        row["source"] = source_text(row["source"])
-        yield row
-
-
 @app.command()
 def timeline(
     ctx: typer.Context,
@@ -68,6 +59,7 @@ def timeline(
     from ledger.cli.options import country, date_range
     from ledger.cli.output import emit, emit_csv, emit_json, started
     from ledger.service import raise_input
+    from projections.audit import flat_rows
     from projections.timeline import Filters
 
     if track and measure:
@@ -82,6 +74,6 @@ def timeline(
     if fmt == Format.json:
         emit_json(entry.to_json() for entry in entries)
     elif fmt == Format.csv:
-        emit_csv(_csv_rows(entries), COLUMNS)
+        emit_csv(flat_rows(entries), COLUMNS)
     else:
         emit([_table(entries, title)])

@@ -22,12 +22,11 @@ from projections.readmodel.reads import (  # noqa: F401
     IN_LIST,
     INDEX_COLUMNS,
     Db,
-    bind,
     column,
     in_chunks,
     index_rows_sql,
+    pages,
     postgres,
-    row_class,
     rows,
 )
 
@@ -80,18 +79,9 @@ def event_subject(db: Db, event_id: UUID | str) -> Subject | None:
 def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Iterator[Recorded]:
     """Every stored event as recorded (no corrections applied), in record order, up to ``known_at``.
 
-    Streamed a page at a time (:meth:`~projections.readmodel.driver.DriverDb.cursor`).
+    Streamed a page at a time (:func:`~projections.readmodel.reads.pages`).
     """
     where = " WHERE recorded_at <= :known_at" if known_at is not None else ""
-    sql, args = bind(f"{index_rows_sql(db)}{where} ORDER BY position", {"known_at": known_at},
-                     db.placeholder)
-    cursor = db.cursor(stream="ledger_records")
-    try:
-        cursor.execute(sql, args)
-        make = None
-        while chunk := cursor.fetchmany(page):
-            make = make or row_class(tuple(d[0] for d in cursor.description))
-            for row in chunk:
-                yield record_from_row(make._make(row))
-    finally:
-        cursor.close()
+    for chunk in pages(db, f"{index_rows_sql(db)}{where} ORDER BY position", page, known_at=known_at):
+        for row in chunk:
+            yield record_from_row(row)

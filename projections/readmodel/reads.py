@@ -358,17 +358,12 @@ def index_rows_sql(db: Db) -> str:
     return f"SELECT {INDEX_COLUMNS}, {layout.event_text(pg)} AS payload FROM {layout.with_log(pg)}"
 
 
-def history_rows(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
-                 until: dt.date | None = None) -> list[Any]:
-    """Index rows (every column, by name) in record order: of one subject, dated in a range, if given."""
-    return [row for page in history_pages(db, kind, slug, since, until) for row in page]
-
-
 def history_pages(db: Db, kind: str | None = None, slug: str | None = None, since: dt.date | None = None,
                   until: dt.date | None = None, after: int | None = None, limit: int | None = None,
                   page: int = 2000) -> Iterator[list[Any]]:
-    """:func:`history_rows` a page at a time (:func:`pages`), each row with the ``role`` that inserted it:
-    positions after ``after``, at most ``limit`` of them. A 1M-event history is 1M rows; a caller that
+    """Index rows (every column, by name, with the event as recorded, ``payload``, and the ``role`` that
+    inserted it) in record order, a page at a time (:func:`pages`): of one subject, dated in a range,
+    after position ``after``, at most ``limit`` of them, if given. A 1M-event history is 1M rows; a caller that
     handles each page and lets it go holds one page."""
     # The database role that inserted each event, where one was recorded (PostgreSQL, or restored from it),
     # is read from the log row the query joins anyway, not from a read model a writer could edit.
@@ -400,8 +395,11 @@ def pages(db: Db, sql: str, page: int = 2000, **params: Any) -> Iterator[list[An
 
 # -- the timeline -------------------------------------------------------------------------------
 
-#: How an event reads in the timeline: corrected, or as recorded once retracted (FROM :func:`layout.with_log`).
-AS_SHOWN = f"CASE WHEN current IS NULL OR current = '{layout.RETRACTED}' THEN {{text}} ELSE current END"
+#: The index rows the timeline shows as recorded: never corrected, or retracted (a retracted event is
+#: listed as it was recorded, marked). The others read as their ``current``, corrected form.
+SHOWN_AS_RECORDED = f"(current IS NULL OR current = '{layout.RETRACTED}')"
+#: How an event reads in the timeline (FROM :func:`layout.with_log`).
+AS_SHOWN = f"CASE WHEN {SHOWN_AS_RECORDED} THEN {{text}} ELSE current END"
 
 
 def timeline_learnt(db: Db, types: Sequence[str], measures: bool) -> Iterator[list[Any]]:
@@ -427,7 +425,7 @@ def dated_pages(db: Db, since: dt.date | None, until: dt.date | None, measure: s
     index's ``date``.)"""
     # Bytewise on PostgreSQL, as Python merges: a locale's collation need not order text as it does.
     bytewise = ' COLLATE "C"' if postgres(db) else ""
-    sql = (f"{index_rows_sql(db)} WHERE target IS NULL AND (current IS NULL OR current = '{layout.RETRACTED}')"
+    sql = (f"{index_rows_sql(db)} WHERE target IS NULL AND {SHOWN_AS_RECORDED}"
            + (" AND date >= :since" if since is not None else "") + (" AND date <= :until" if until is not None else "")
            + (" AND subject_kind = 'measure' AND subject = :measure" if measure is not None else "")
            + (f" AND (date{bytewise} > :day OR (date = :day AND position > :position))" if after is not None else "")
@@ -443,7 +441,7 @@ def corrected_rows(db: Db, event_ids: Sequence[str]) -> list[Any]:
     out: list[Any] = []
     for part in in_chunks(sorted(event_ids)):
         out += named_rows(db, f"SELECT {INDEX_COLUMNS} FROM ledger_index WHERE event_id IN (:ids) AND target IS NULL "
-                              f"AND current IS NOT NULL AND current <> '{layout.RETRACTED}'", ids=part)
+                              f"AND NOT {SHOWN_AS_RECORDED}", ids=part)
     return out
 
 
