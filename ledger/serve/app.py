@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from events.errors import BadInput, InputError, LedgerError
 from ledger.errors import NoLedger, StorageError
 from ledger.serve import models
+from ledger.serve.collector import paused
 from ledger.service import Ledger, parse_day, parse_known_at, raise_input
 
 SETTINGS_VARIABLE = "LEDGER_SERVE_SETTINGS"
@@ -112,14 +113,16 @@ class Answers:
 
     def answer(self, ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], Any]) -> Response:
         if self.size <= 0:
-            return json_answer(compute())
+            with paused():
+                return json_answer(compute())
         full = (ledger.position(), *key)
         with self.lock:
             body = self.kept.get(full)
             if body is not None:
                 self.kept.move_to_end(full)
         if body is None:
-            body = orjson.dumps(compute())
+            with paused():
+                body = orjson.dumps(compute())
             with self.lock:
                 self.kept[full] = body
                 while len(self.kept) > self.size:

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from events.errors import BadInput, InputError
+from ledger.serve.collector import paused
 from ledger.service import Ledger, parse_day, parse_known_at
 
 HERE = Path(__file__).parent
@@ -48,7 +49,8 @@ def add_pages(app: FastAPI, ledger: Ledger, reader: Callable[..., Any]) -> None:
         context: dict[str, Any] = {"q": query, "error": None, "head": None}
         status = 200
         try:
-            context.update(build())
+            with paused():
+                context.update(build())
         except BadInput as exc:
             context["error"] = bad_input_body(exc)["message"]
             status = 400
