@@ -37,8 +37,12 @@ class Source(Protocol):
                  product: str | None = None) -> list[MeasureView]:
         """Measures on ``day``; at least those of ``imposer`` that could name the partner / product."""
 
-    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
-        """Negotiations on ``day`` between the countries given."""
+    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None,
+                     limit: int | None = None) -> list[Any]:
+        """Negotiations on ``day`` between the countries given, by track (the first ``limit``, if given)."""
+
+    def negotiation_count(self, day: dt.date, imposer: str | None, partner: str | None) -> int:
+        """How many :meth:`negotiations` gives without a limit."""
 
     def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
                     end: dt.date) -> list[dt.date]:
@@ -69,8 +73,12 @@ class ReadModel:
                  product: str | None = None) -> list[MeasureView]:
         return reads.measures_as_of(self.conn, day, imposer, partner, product)
 
-    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
-        return reads.negotiations_as_of(self.conn, day, imposer, partner)
+    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None,
+                     limit: int | None = None) -> list[Any]:
+        return reads.negotiations_as_of(self.conn, day, imposer, partner, limit)
+
+    def negotiation_count(self, day: dt.date, imposer: str | None, partner: str | None) -> int:
+        return reads.negotiation_count(self.conn, day, imposer, partner)
 
     def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
                     end: dt.date) -> list[dt.date]:
@@ -154,10 +162,14 @@ class Replay:
 
         return measures_on(self.measure_events, day)
 
-    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None) -> list[Any]:
+    def negotiations(self, day: dt.date, imposer: str | None, partner: str | None,
+                     limit: int | None = None) -> list[Any]:
         from projections.negotiations import negotiations_on
 
-        return negotiations_on(*self._plain_negotiations(), day, imposer, partner)
+        return negotiations_on(*self._plain_negotiations(), day, imposer, partner, limit)
+
+    def negotiation_count(self, day: dt.date, imposer: str | None, partner: str | None) -> int:
+        return len(self.negotiations(day, imposer, partner))  # the reference: every track folded
 
     def change_days(self, imposer: str | None, partner: str, product: str, start: dt.date,
                     end: dt.date) -> list[dt.date]:
@@ -195,10 +207,20 @@ class AmbiguousImposer(BadInput):
 
 
 def state(src: Source, as_of: dt.date, known_at: str | None, imposer: str | None, partner: str | None) -> State:
+    return state_head(src, as_of, known_at, imposer, partner, None)[0]
+
+
+def state_head(src: Source, as_of: dt.date, known_at: str | None, imposer: str | None, partner: str | None,
+               rows: int | None) -> tuple[State, dict[str, int]]:
+    """The state with its first ``rows`` measures and negotiations (all when None), and how many of each the
+    whole state holds: what a page shows of a state as long as the ledger, without folding every track."""
     measures = select_measures(src.measures(as_of, imposer, partner), imposer, partner)
     schedules = schedules_in_force(src, as_of, imposer, partner).schedules
-    return State(as_of, known_at, tuple(measures), tuple(src.negotiations(as_of, imposer, partner)),
-                 tuple((h, n or 0) for h, n, _ in schedules))
+    negotiations = src.negotiations(as_of, imposer, partner, rows)
+    total = {"measures": len(measures), "negotiations": len(negotiations) if rows is None
+             else src.negotiation_count(as_of, imposer, partner)}
+    return State(as_of, known_at, tuple(measures[:rows]), tuple(negotiations),
+                 tuple((h, n or 0) for h, n, _ in schedules)), total
 
 
 def schedule_matches(src: Source, day: dt.date, imposer: str, partner: str, product: str) -> list[ScheduleMatch]:

@@ -350,6 +350,15 @@ class Ledger:
         with self._source(known_at) as src:
             return reports.state(src, as_of, known_at, imposer, partner)
 
+    def state_head(self, as_of: dt.date, rows: int, known_at: str | None = None, imposer: str | None = None,
+                   partner: str | None = None) -> tuple[State, dict[str, int]]:
+        """:meth:`state` with only its first ``rows`` measures and negotiations, and how many of each it has
+        (``{"measures": n, "negotiations": m}``): a page of a large state, its tracks not all folded."""
+        from ledger import reports
+
+        with self._source(known_at) as src:
+            return reports.state_head(src, as_of, known_at, imposer, partner, rows)
+
     def rate(self, partner: str, product: str, as_of: dt.date, imposer: str | None = None,
              known_at: str | None = None) -> Rate:
         """The stacked rate of ``partner``'s ``product`` on ``as_of``, with its components and exclusions."""

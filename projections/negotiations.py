@@ -248,17 +248,22 @@ def negotiation_on(
 def negotiations_on(
     tracks: Mapping[str, Sequence[Entry]] | Iterable[tuple[str, Sequence[Entry]]],
     summits: Mapping[str, Sequence[Entry]], day: dt.date, imposer: str | None = None, partner: str | None = None,
+    limit: int | None = None,
 ) -> list[NegotiationView]:
-    """Every track on ``day`` between the countries given, by slug.
+    """Every track on ``day`` between the countries given, by slug (the first ``limit`` of them, if given).
 
     ``tracks``: each track's events by slug, or ``(slug, events)`` pairs in slug order, which may be
     read as they are folded (``projections.readmodel.reads.subject_groups``).
     """
-    out = []
+    out: list[NegotiationView] = []
+    if limit is not None and limit <= 0:
+        return out
     by_track = summits_by_track(summits, day)
     pairs = sorted(tracks.items()) if isinstance(tracks, Mapping) else tracks
     for _, events in pairs:
         view = negotiation_on(events, summits, day, by_track)
         if view is not None and parties_between(view.parties, imposer, partner):
             out.append(view)
+            if len(out) == limit:
+                break
     return out

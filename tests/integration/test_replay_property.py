@@ -3,9 +3,10 @@
 Hypothesis writes random valid ledgers — measures with amendments, suspensions,
 reschedules and revocations, a couple of negotiation tracks and a summit,
 corrections and retractions (of events and of corrections) — appends them in
-random chunks (one transaction each), and compares every ``state`` and
-``rate`` answer of the read models with the same answers over a replay of the
-exported log (``ledger.reports.Replay``: the folds over ``effective_events``,
+random chunks (one transaction each), and compares every ``state`` (and the
+first row of it with its counts, ``state_head``, whose negotiation count the read models take
+from the opened tracks without folding them) and ``rate`` answer of the read models with the
+same answers over a replay of the exported log (``ledger.reports.Replay``: the folds over ``effective_events``,
 the ``--known-at`` path); then again after ``rebuild``. Tariff schedules are
 among the subjects: published, amended (lines replaced, removed), superseding
 each other, corrected and retracted, so schedule lines, supersession and the
@@ -355,6 +356,8 @@ def answers(ledger: Ledger) -> dict[str, Any]:
     for d in QUERY_DAYS:
         for imposer, partner in ((None, None), ("US", None), (None, "JP"), ("EU", "CN")):
             out[f"state {d} {imposer} {partner}"] = ledger.state(d, None, imposer, partner).to_json()
+            head, total = ledger.state_head(d, 1, None, imposer, partner)
+            out[f"state head {d} {imposer} {partner}"] = (head.to_json(), total)
         for partner, product in PAIRS:
             for imposer in ("US", "EU"):
                 out[f"rate {d} {partner} {product} {imposer}"] = ledger.rate(partner, product, d, imposer).to_json()
@@ -370,6 +373,8 @@ def expected(records: list[Recorded]) -> dict[str, Any]:
     for d in QUERY_DAYS:
         for imposer, partner in ((None, None), ("US", None), (None, "JP"), ("EU", "CN")):
             out[f"state {d} {imposer} {partner}"] = reports.state(src, d, None, imposer, partner).to_json()
+            head, total = reports.state_head(src, d, None, imposer, partner, 1)
+            out[f"state head {d} {imposer} {partner}"] = (head.to_json(), total)
         for partner, product in PAIRS:
             for imposer in ("US", "EU"):
                 out[f"rate {d} {partner} {product} {imposer}"] = reports.rate(src, partner, product, d, imposer,
