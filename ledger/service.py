@@ -379,11 +379,12 @@ class Ledger:
              imposer: str | None = None, partner: str | None = None) -> Diff:
         """What changed in the state (same filters) between ``start`` and ``end``."""
         from ledger import reports
-        from projections.diff import diff_states
+        from projections.diff import diff_sides, side
 
         with self._source(known_at) as src:
-            return diff_states(reports.state(src, start, known_at, imposer, partner),
-                               reports.state(src, end, known_at, imposer, partner))
+            # One state at a time: the first is down to its compared fields before the second is folded.
+            before = side(reports.state(src, start, known_at, imposer, partner))
+            return diff_sides(before, side(reports.state(src, end, known_at, imposer, partner)))
 
     def rate_series(self, partner: str, product: str, start: dt.date, end: dt.date, imposer: str | None = None,
                     known_at: str | None = None) -> RateSeries:
