@@ -180,6 +180,23 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def render_entries(entries: Iterator[Any], fmt: str, draw: Callable[[Iterator[Any]], Sequence[Any]],
+                   csv_columns: Sequence[str]) -> None:
+    """:func:`render` for an answer written as it is read (``history``, ``timeline``): the entries one at a
+    time as JSON, as CSV rows with their source on one line, or the tables ``draw`` makes of them (a table
+    holds its cells: its columns are as wide as their widest cell). The first entry is read before anything
+    is written (:func:`started`)."""
+    from projections.audit import flat_rows
+
+    entries = started(entries)
+    if fmt == Format.json:
+        emit_json(entry.to_json() for entry in entries)
+    elif fmt == Format.csv:
+        emit_csv(flat_rows(entries), csv_columns)
+    else:
+        emit(draw(entries))
+
+
 def render(result: Any, fmt: str, draw: Callable[[Any], Sequence[Any]], csv_columns: Sequence[str] = (),
            rows: Callable[[Any], Sequence[dict[str, Any]]] | None = None) -> None:
     """Print ``result`` as ``fmt``: its JSON, its rows as CSV, or the tables and lines ``draw`` makes of it.

@@ -275,7 +275,7 @@ def history(
     Example: ledger history --measure us-reciprocal-jp --format json
     """
     from ledger.cli.options import date_range
-    from ledger.cli.output import emit, emit_csv, emit_json, started, table
+    from ledger.cli.output import render_entries, table
     from ledger.service import raise_input
     from projections.audit import flat_rows
     chosen = [(k, v) for k, v in (("measure", measure), ("track", track), ("summit", summit)) if v]
@@ -283,15 +283,9 @@ def history(
         raise_input(chosen[1][0], "filter by one of --measure, --track, --summit at a time")
     kind, slug = chosen[0] if chosen else (None, None)
     first, last = date_range("since", since, "until", until)
-    # Written as it is read, a page at a time: the history of a 1M-event ledger is never held whole
-    # (only a table's cells are: its columns are as wide as their widest cell).
-    entries = started(ctx.obj.history_entries(kind, slug, first, last))
-    if fmt == Format.json:
-        emit_json(entry.to_json() for entry in entries)
-    elif fmt == Format.csv:
-        emit_csv(flat_rows(entries), HISTORY_COLUMNS)
-    else:
-        emit([table("History", flat_rows(entries), HISTORY_COLUMNS)])
+    # Written as it is read, a page at a time: the history of a 1M-event ledger is never held whole.
+    render_entries(ctx.obj.history_entries(kind, slug, first, last), fmt,
+                   lambda entries: [table("History", flat_rows(entries), HISTORY_COLUMNS)], HISTORY_COLUMNS)
 
 
 @app.command()

@@ -57,23 +57,17 @@ def timeline(
     Example: ledger timeline --partner JP --since 2025-04-01 --until 2025-07-31
     """
     from ledger.cli.options import country, date_range
-    from ledger.cli.output import emit, emit_csv, emit_json, started
+    from ledger.cli.output import render_entries
     from ledger.service import raise_input
-    from projections.audit import flat_rows
     from projections.timeline import Filters
 
     if track and measure:
         raise_input("measure", "filter by --track or --measure, not both")
     first, last = date_range("since", since, "until", until)
-    # Written as it is read: the timeline of a 1M-event ledger is never held whole (a table holds its cells).
-    entries = started(ctx.obj.timeline_entries(Filters(track, measure, country("partner", partner),
-                                                       country("imposer", imposer), first, last)))
+    # Written as it is read: the timeline of a 1M-event ledger is never held whole.
+    entries = ctx.obj.timeline_entries(Filters(track, measure, country("partner", partner),
+                                               country("imposer", imposer), first, last))
     shown = [f"{k} {v}" for k, v in (("track", track), ("measure", measure), ("partner", partner),
                                       ("imposer", imposer), ("since", since), ("until", until)) if v]
     title = "Timeline" + (f" ({', '.join(shown)})" if shown else "")
-    if fmt == Format.json:
-        emit_json(entry.to_json() for entry in entries)
-    elif fmt == Format.csv:
-        emit_csv(flat_rows(entries), COLUMNS)
-    else:
-        emit([_table(entries, title)])
+    render_entries(entries, fmt, lambda items: [_table(items, title)], COLUMNS)

@@ -112,21 +112,21 @@ class Answers:
         self.lock = threading.Lock()
 
     def answer(self, ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], Any]) -> Response:
-        if self.size <= 0:
-            with paused():
-                return json_answer(compute())
-        full = (ledger.position(), *key)
-        with self.lock:
-            body = self.kept.get(full)
-            if body is not None:
-                self.kept.move_to_end(full)
+        full = (ledger.position(), *key) if self.size > 0 else None
+        body = None
+        if full is not None:
+            with self.lock:
+                body = self.kept.get(full)
+                if body is not None:
+                    self.kept.move_to_end(full)
         if body is None:
             with paused():
                 body = orjson.dumps(compute())
-            with self.lock:
-                self.kept[full] = body
-                while len(self.kept) > self.size:
-                    self.kept.popitem(last=False)
+            if full is not None:
+                with self.lock:
+                    self.kept[full] = body
+                    while len(self.kept) > self.size:
+                        self.kept.popitem(last=False)
         return Response(body, media_type="application/json")
 
     async def respond(self, ledger: Ledger, key: tuple[Any, ...], compute: Callable[[], Any],
