@@ -292,10 +292,23 @@ def summits_naming(db: Db, tracks: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST) -> Iterator[tuple[str, list[Entry]]]:
+#: An event a fold on a day needs: dated by then as it reads, or corrected (its date may differ from the one
+#: recorded, which is the index's ``date``; the fold decides on the corrected one).
+DATED_BY = "(date <= :until OR current IS NOT NULL)"
+#: When the negotiation read takes one sorted pass over every track's events (:func:`subject_scan`) instead
+#: of looking each candidate's up through the subject index: from this many candidates, and this share of
+#: all tracks. On the 1M ledger the pass costs ~1.6 s whatever it keeps, then ~0.17 ms a track; a lookup
+#: ~0.47 ms a track: even at about 45% of the tracks (docs/performance.md).
+SCAN_TRACKS = 1000
+SCAN_SHARE = 0.5
+
+
+def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST,
+                   until: dt.date | None = None) -> Iterator[tuple[str, list[Entry]]]:
     """Live events of the subjects ``slugs`` (tracks or summits), one subject at a time in slug order:
     ``(slug, [(position, interchange JSON), …])`` in record order, with corrections applied and
-    retracted events left out.
+    retracted events left out; with ``until``, the events a fold on that day reads (:data:`DATED_BY`),
+    each subject that has any.
 
     Only negotiations are folded from events on the read path, and their fold
     (``projections.negotiations``) reads the stored JSON as it is: the events were validated when
@@ -306,12 +319,13 @@ def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST)
     400,000 talks events.
     """
     ordered = sorted(set(slugs))
+    pg = postgres(db)
+    sql = (f"SELECT subject, position, {layout.reads_as(pg)} FROM {layout.with_log(pg)} "
+           f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE}"
+           + (f" AND {DATED_BY}" if until is not None else ""))
     for part in in_chunks(ordered, size):
         found: dict[str, list[Entry]] = {}
-        pg = postgres(db)
-        sql = (f"SELECT subject, position, {layout.reads_as(pg)} FROM {layout.with_log(pg)} "
-               f"WHERE subject_kind = :kind AND subject IN (:slugs) AND {layout.LIVE}")
-        for slug, position, text in rows(db, sql, kind=kind, slugs=part):
+        for slug, position, text in rows(db, sql, kind=kind, slugs=part, until=_iso(until)):
             found.setdefault(slug, []).append((position, orjson.loads(text)))
         # Sorted here, not by the database: its collation need not sort slugs as Python does.
         for slug in part:
@@ -319,9 +333,50 @@ def subject_groups(db: Db, kind: str, slugs: Sequence[str], size: int = IN_LIST)
                 yield slug, sorted(found.pop(slug), key=itemgetter(0))
 
 
-def subject_events(db: Db, kind: str, slugs: Sequence[str]) -> dict[str, list[Entry]]:
+def subject_scan(db: Db, kind: str, slugs: Sequence[str], until: dt.date | None = None,
+                 page: int = 2000) -> Iterator[tuple[str, list[Entry]]]:
+    """:func:`subject_groups` from one pass over the live events of every subject of ``kind``, sorted by the
+    database; those of subjects not in ``slugs`` are passed over undecoded.
+
+    For most of the subjects of a kind (an unfiltered ``state``): looking each event up through the subject
+    index is a random read of the log per event, where the pass reads the index and the log in position order
+    and sorts what it keeps (SQLite: ``NOT INDEXED``, temporary files; PostgreSQL: on the server, read a page
+    at a time), as ``verify`` and a large import's refold do. Both databases order the slugs bytewise, which
+    is Python's order of ``str``.
+    """
+    wanted = set(slugs)
+    pg = postgres(db)
+    source, bytewise = (layout.with_log(True), ' COLLATE "C"') if pg else (layout.with_log(False, " NOT INDEXED"), "")
+    sql = (f"SELECT subject, position, {layout.reads_as(pg)} FROM {source} "
+           f"WHERE subject_kind = :kind AND {layout.LIVE}" + (f" AND {DATED_BY}" if until is not None else "")
+           + f" ORDER BY subject{bytewise}, position")
+    text, args = bind(sql, {"kind": kind, "until": _iso(until)}, db.placeholder)
+    cursor = db.cursor(stream=f"ledger_scan_{next(_CURSORS)}")
+    try:
+        cursor.execute(text, args)
+        slug: str | None = None
+        events: list[Entry] = []
+        while chunk := cursor.fetchmany(page):
+            for subject, position, event in chunk:
+                if subject != slug:
+                    if events:
+                        yield slug, events  # type: ignore[misc]  # set with the first event
+                    slug, events = subject, []
+                if subject in wanted:
+                    events.append((position, orjson.loads(event)))
+        if events:
+            yield slug, events  # type: ignore[misc]
+    finally:
+        cursor.close()
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def subject_events(db: Db, kind: str, slugs: Sequence[str], until: dt.date | None = None) -> dict[str, list[Entry]]:
     """:func:`subject_groups` as a mapping, every subject's events held at once."""
-    return dict(subject_groups(db, kind, slugs))
+    return dict(subject_groups(db, kind, slugs, until=until))
 
 
 def negotiation_events(db: Db, imposer: str | None, partner: str | None, day: dt.date | None = None
@@ -339,7 +394,8 @@ def negotiations_as_of(db: Db, day: dt.date, imposer: str | None = None,
     summits naming the candidate tracks are read first (fewer, and each folded once); then each track is
     folded as its events are read, and dropped. With a limit, the candidates go ``limit`` at a time, and
     the fold stops once it has that many: a page of an unfiltered state of a 1M-event ledger reads 500
-    tracks, not 12,000."""
+    tracks, not 12,000. Only the events dated by ``day`` are read (or corrected: :data:`DATED_BY`); for
+    most of the tracks, in one sorted pass (:func:`subject_scan`, :data:`SCAN_TRACKS`)."""
     tracks = sorted(set(tracks_between(db, imposer, partner, day)))
     if not tracks:
         return []
@@ -347,12 +403,20 @@ def negotiations_as_of(db: Db, day: dt.date, imposer: str | None = None,
 
     out: list[NegotiationView] = []
     for part in in_chunks(tracks, limit or len(tracks)):
-        summits = subject_events(db, "summit", summits_naming(db, part))
-        out.extend(negotiations_on(subject_groups(db, "track", part), summits, day, imposer, partner,
+        summits = subject_events(db, "summit", summits_naming(db, part), until=day)
+        groups = (subject_scan(db, "track", part, until=day) if _scans(db, len(part))
+                  else subject_groups(db, "track", part, until=day))
+        out.extend(negotiations_on(groups, summits, day, imposer, partner,
                                    None if limit is None else limit - len(out)))
         if limit is not None and len(out) >= limit:
             break
     return out
+
+
+def _scans(db: Db, candidates: int) -> bool:
+    """Whether reading the events of this many candidate tracks is cheaper in one pass over every track's."""
+    return candidates >= SCAN_TRACKS and candidates >= SCAN_SHARE * column(
+        db, "SELECT count(*) FROM subjects WHERE kind = 'track'")[0]
 
 
 def negotiation_count(db: Db, day: dt.date, imposer: str | None = None, partner: str | None = None) -> int:

@@ -18,6 +18,7 @@ from itertools import groupby, islice
 from pathlib import Path
 
 import orjson
+import pytest
 
 from benchmarks.generate import big
 from events import summit, talks
@@ -120,3 +121,39 @@ def test_every_generated_negotiation_folds_the_same_from_stored_json_and_from_re
     assert streamed == sorted(stored[0].items())
     for who, answer in answers.items():  # folded as read, each track then dropped: the same answer
         assert answer == negotiations_on(*from_models, day, None, who) != []
+
+
+def test_the_sorted_pass_and_the_day_give_each_track_the_events_its_fold_reads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = list(islice(big(6000, seed=3), 6000))
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
+    ledger.init()
+    day = dt.date(2010, 6, 10)
+    try:
+        ledger.append(list(enumerate(lines, start=1)))
+        with ledger.reading() as conn:
+            every = dict(reads.subject_groups(conn, "track", reads.tracks_between(conn, None, None)))
+            some = sorted(every)[::3]
+            scanned = list(reads.subject_scan(conn, "track", some, page=7))
+            dated = list(reads.subject_groups(conn, "track", sorted(every), until=day))
+            dated_scanned = list(reads.subject_scan(conn, "track", sorted(every), until=day))
+            looked_up = reads.negotiations_as_of(conn, day)
+            monkeypatch.setattr(reads, "SCAN_TRACKS", 1)
+            monkeypatch.setattr(reads, "SCAN_SHARE", 0)
+            answers = {who: (reads.negotiations_as_of(conn, day, None, who),
+                             reads.negotiations_as_of(conn, day, "US", who)) for who in (None, "JP", "CN")}
+            monkeypatch.setattr(reads, "SCAN_TRACKS", 10**9)
+            expected = {who: (reads.negotiations_as_of(conn, day, None, who),
+                              reads.negotiations_as_of(conn, day, "US", who)) for who in (None, "JP", "CN")}
+    finally:
+        ledger.close()
+    assert scanned == [(track, every[track]) for track in some] and len(scanned) > 20
+    # Passed over: the events dated after the day (unless a correction changed them); kept: every one before.
+    assert dated == dated_scanned and 0 < len(dated) < len(every)
+    for track, events in dated:
+        assert all(event in every[track] for event in events)
+        kept = [(p, e) for p, e in every[track] if dt.date.fromisoformat(e["date"]) <= day]
+        assert [(p, e) for p, e in events if dt.date.fromisoformat(e["date"]) <= day] == kept
+        assert negotiation_on(events, {}, day) == negotiation_on(every[track], {}, day)
+    assert sum(len(e) for _, e in dated) < sum(len(e) for e in every.values()) / 2
+    assert answers == expected and looked_up == expected[None][0] and len(looked_up) > 20
