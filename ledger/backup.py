@@ -326,10 +326,6 @@ class _Writer:
         self.count = 0
 
     def add(self, checked: Checked) -> None:
-        from projections.readmodel.writer import CORRECTION_TYPES
-
-        if checked.payload["type"] in CORRECTION_TYPES and self.page:
-            self.flush()  # its target must be indexed to know its subject
         self.page.append(checked)
         if len(self.page) >= PAGE:
             self.flush()
@@ -338,7 +334,7 @@ class _Writer:
         from events.registry import CORRECTION_TYPES, EVENT_TYPES
         from ledger.store import LEDGER_STREAM, RestoredEvent
         from projections.readmodel.layout import ledger_chain
-        from projections.readmodel.queries import event_subject
+        from projections.readmodel.queries import event_subjects
         from projections.readmodel.writer import bulk_insert, index_row, insert_rows
 
         if not self.page:
@@ -346,15 +342,21 @@ class _Writer:
         stored = [RestoredEvent(LEDGER_STREAM, c.position, c.topic, c.state, c.role) for c in self.page]
         self.app.recorder.insert_events(stored, session=self.session)
         links, rows = [], []
+        # A correction's target is on this page (filed before it) or in the index: asked once for the page.
+        targets = [c.payload["target"] for c in self.page if c.payload["type"] in CORRECTION_TYPES]
+        indexed = event_subjects(self.db, targets) if targets else {}
+        on_page: dict[str, tuple[str, str]] = {}
         for c in self.page:
             links.append({"position": c.position, "digest": c.link})
             payload = c.payload
             if payload["type"] in CORRECTION_TYPES:
-                subject = event_subject(self.db, payload["target"]) or ("event", payload["target"])
+                target = payload["target"]
+                subject = on_page.get(target) or indexed.get(target) or ("event", target)
             else:
                 field = EVENT_TYPES[payload["type"]].subject
                 subject = (field, payload[field])
             rows.append(index_row(c.position, c.recorded_at, payload, subject))
+            on_page[payload["id"]] = subject
             self.touched.add(subject)
         bulk_insert(self.db, ledger_chain, links)
         self.corrected.update(insert_rows(self.db, rows, [c.payload for c in self.page]))

@@ -21,7 +21,7 @@ from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
 from ledger.workers import process_pool, workers_for
 from projections.readmodel.layout import ledger_index
-from projections.readmodel.queries import OnConnection, event_subject
+from projections.readmodel.queries import OnConnection, event_subjects
 from projections.readmodel.registry import READ_MODELS, Subject, introduction
 from projections.readmodel.writer import DeferredIndexes, execute, finish, index_tuple, insert_indexed
 
@@ -69,9 +69,11 @@ def _index_log(db: OnConnection, events: str,
                progress: Callable[[int], None] | None) -> tuple[set[str], set[Subject], int]:
     """Write ``ledger_index`` and ``subjects`` from the log; (corrected event ids, touched subjects, count).
 
-    Flushed at each page's end, and before a correction, whose target must be indexed to know its
-    subject. This pass stays in one process: sending pages to workers and their index rows back
-    cost this process more than decoding them (measured: 0.73 → 1.1 CPU-s per 100,000 events).
+    Flushed at each page's end. A correction is filed under its target's subject: from the page itself
+    when the target is on it, else from the index, asked once per page for all of them (the page used to
+    be flushed before each correction and the index asked each time: 6,000 times for the 1M ledger). This
+    pass stays in one process: sending pages to workers and their index rows back cost this process more
+    than decoding them (measured: 0.73 → 1.1 CPU-s per 100,000 events).
     """
     corrected: set[str] = set()
     touched: set[Subject] = set()
@@ -91,14 +93,20 @@ def _index_log(db: OnConnection, events: str,
     try:
         reader.execute(f"SELECT originator_version, state FROM {events} ORDER BY id")
         while page := reader.fetchmany(PAGE):
-            for row, correction, intro in index_page(page):
+            indexed = index_page(page)
+            targets = [c[2]["target"] for _, c, _ in indexed if c is not None]
+            # A target on this page comes before its correction, so it is filed by then.
+            on_page: dict[str, Subject] = {}
+            stored = event_subjects(db, targets) if targets else {}
+            for row, correction, intro in indexed:
                 if correction is not None:
-                    if rows:
-                        flush()  # its target must be indexed to know its subject
                     position, recorded_at, payload = correction
-                    subject = event_subject(db, payload["target"]) or ("event", payload["target"])
+                    target = payload["target"]
+                    subject = on_page.get(target) or stored.get(target) or ("event", target)
                     row = index_tuple(position, recorded_at, payload, subject)
                 assert row is not None
+                if targets:
+                    on_page[row[1]] = (row[3], row[4])
                 if intro is not None:
                     introduced.setdefault(intro, row[0])
                 rows.append(row)

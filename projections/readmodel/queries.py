@@ -12,9 +12,8 @@ The ``--known-at`` replays stream the index (:func:`records`) on the reader's co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
-from uuid import UUID
 
 from events.codes import Subject
 from projections.readmodel.driver import DriverDb, OnConnection  # noqa: F401  (the writer's connections)
@@ -71,9 +70,15 @@ def base_target(db: Db, event_id: str) -> str:
     return base_target(db, target) if target is not None else event_id
 
 
-def event_subject(db: Db, event_id: UUID | str) -> Subject | None:
-    found = rows(db, "SELECT subject_kind, subject FROM ledger_index WHERE event_id = :id", id=str(event_id))
-    return (found[0][0], found[0][1]) if found else None
+def event_subjects(db: Db, event_ids: Iterable[str]) -> dict[str, Subject]:
+    """The subject of each of ``event_ids`` that the index holds, in one query per ``IN`` list: a page of the
+    log with a dozen corrections asks once, not a dozen times (and the page need not be written first)."""
+    out: dict[str, Subject] = {}
+    for part in in_chunks(sorted(set(event_ids))):
+        for event_id, kind, slug in rows(db, "SELECT event_id, subject_kind, subject FROM ledger_index "
+                                             "WHERE event_id IN (:ids)", ids=part):
+            out[event_id] = (kind, slug)
+    return out
 
 
 def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Iterator[Recorded]:

@@ -132,6 +132,21 @@ def test_a_backup_restored_there_and_back_is_byte_identical(source: Cli, copy: C
         assert back("verify").exit_code == 0
 
 
+def test_a_restore_a_page_at_a_time_files_each_correction_under_its_target(
+        source: Cli, copy: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One event a page: every correction's target is found in the index written pages before, not on the page."""
+    import ledger.backup
+
+    fix = next(e for e in source("history", "--format", "json").json() if e["type"] == "ledger.corrected")
+    undo = ev("ledger.retracted", "2025-11-02", target=fix["id"], reason="test: a correction of a correction")
+    assert source.append_lines([undo]).exit_code == 0
+    monkeypatch.setattr(ledger.backup, "PAGE", 1)
+    run = restore(copy, source("export", "--full").stdout)
+    assert run.exit_code == 0, run.stderr
+    assert answers(copy, [None]) == answers(source, [None])
+    assert copy("verify").exit_code == 0
+
+
 def test_plain_export_and_append_merges_events_but_records_them_anew(source: Cli, copy: Cli) -> None:
     """The difference the docs explain: same events and current answers, new record times and digest."""
     run = copy("append", "--file", "-", input=source("export").stdout)
