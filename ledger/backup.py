@@ -334,7 +334,7 @@ class _Writer:
         from events.registry import CORRECTION_TYPES, EVENT_TYPES
         from ledger.store import LEDGER_STREAM, RestoredEvent
         from projections.readmodel.layout import ledger_chain
-        from projections.readmodel.queries import event_subjects
+        from projections.readmodel.queries import TargetSubjects
         from projections.readmodel.writer import bulk_insert, index_row, insert_rows
 
         if not self.page:
@@ -342,21 +342,18 @@ class _Writer:
         stored = [RestoredEvent(LEDGER_STREAM, c.position, c.topic, c.state, c.role) for c in self.page]
         self.app.recorder.insert_events(stored, session=self.session)
         links, rows = [], []
-        # A correction's target is on this page (filed before it) or in the index: asked once for the page.
-        targets = [c.payload["target"] for c in self.page if c.payload["type"] in CORRECTION_TYPES]
-        indexed = event_subjects(self.db, targets) if targets else {}
-        on_page: dict[str, tuple[str, str]] = {}
+        filed = TargetSubjects(self.db, [c.payload["target"] for c in self.page
+                                         if c.payload["type"] in CORRECTION_TYPES])
         for c in self.page:
             links.append({"position": c.position, "digest": c.link})
             payload = c.payload
             if payload["type"] in CORRECTION_TYPES:
-                target = payload["target"]
-                subject = on_page.get(target) or indexed.get(target) or ("event", target)
+                subject = filed.of(payload["target"])
             else:
                 field = EVENT_TYPES[payload["type"]].subject
                 subject = (field, payload[field])
             rows.append(index_row(c.position, c.recorded_at, payload, subject))
-            on_page[payload["id"]] = subject
+            filed.file(payload["id"], subject)
             self.touched.add(subject)
         bulk_insert(self.db, ledger_chain, links)
         self.corrected.update(insert_rows(self.db, rows, [c.payload for c in self.page]))

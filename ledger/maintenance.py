@@ -21,7 +21,7 @@ from events.registry import CORRECTION_TYPES, EVENT_TYPES
 from ledger.append import lock
 from ledger.workers import process_pool, workers_for
 from projections.readmodel.layout import ledger_index
-from projections.readmodel.queries import OnConnection, event_subjects
+from projections.readmodel.queries import OnConnection, TargetSubjects
 from projections.readmodel.registry import READ_MODELS, Subject, introduction
 from projections.readmodel.writer import DeferredIndexes, execute, finish, index_tuple, insert_indexed
 
@@ -95,18 +95,14 @@ def _index_log(db: OnConnection, events: str,
         while page := reader.fetchmany(PAGE):
             indexed = index_page(page)
             targets = [c[2]["target"] for _, c, _ in indexed if c is not None]
-            # A target on this page comes before its correction, so it is filed by then.
-            on_page: dict[str, Subject] = {}
-            stored = event_subjects(db, targets) if targets else {}
+            filed = TargetSubjects(db, targets)
             for row, correction, intro in indexed:
                 if correction is not None:
                     position, recorded_at, payload = correction
-                    target = payload["target"]
-                    subject = on_page.get(target) or stored.get(target) or ("event", target)
-                    row = index_tuple(position, recorded_at, payload, subject)
+                    row = index_tuple(position, recorded_at, payload, filed.of(payload["target"]))
                 assert row is not None
-                if targets:
-                    on_page[row[1]] = (row[3], row[4])
+                if targets:  # a page without corrections needs no record of where its events are filed
+                    filed.file(row[1], (row[3], row[4]))
                 if intro is not None:
                     introduced.setdefault(intro, row[0])
                 rows.append(row)

@@ -53,7 +53,7 @@ from ledger.schema import APPEND_ONLY, RESTORE_HINT, append_only_problems
 from ledger.storage import STREAM_IDS
 from ledger.workers import process_pool, workers_for
 from projections.inorder import InOrder
-from projections.readmodel.layout import EVENT_AT
+from projections.readmodel.layout import EVENT_AT, bytewise
 from projections.readmodel.tables import META_KEYS, SCHEMA_VERSION
 
 PAGE = 2000
@@ -162,7 +162,7 @@ class _Reader:
 
     def bytewise(self) -> str:
         """Order text by code point on both backends, so two streams the database sorted merge in Python."""
-        return ' COLLATE "C"' if self.postgres else ""
+        return bytewise(self.postgres)
 
 
 def _size(db: _Reader, events: str) -> int:

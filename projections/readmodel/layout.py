@@ -164,6 +164,13 @@ def with_log(postgres: bool, hint: str = "") -> str:
     return f"ledger_index{hint} CROSS JOIN ledger_events ON ledger_events.id = ledger_index.position"
 
 
+def bytewise(postgres: bool) -> str:
+    """The collation that orders text by code point, Python's order of ``str``, on both databases (appended to
+    an ``ORDER BY`` term or a comparison): what a stream the database sorts must follow to merge in Python or
+    be grouped as Python sorts. SQLite's default (``BINARY``) already does; a PostgreSQL locale need not."""
+    return ' COLLATE "C"' if postgres else ""
+
+
 def event_text(postgres: bool) -> str:
     """The event as recorded, as text, cut from the log's ``state`` (FROM :func:`with_log`)."""
     cut = f"substr(ledger_events.state, {EVENT_AT}, length(ledger_events.state) - {EVENT_AT})"

@@ -70,15 +70,29 @@ def base_target(db: Db, event_id: str) -> str:
     return base_target(db, target) if target is not None else event_id
 
 
-def event_subjects(db: Db, event_ids: Iterable[str]) -> dict[str, Subject]:
-    """The subject of each of ``event_ids`` that the index holds, in one query per ``IN`` list: a page of the
-    log with a dozen corrections asks once, not a dozen times (and the page need not be written first)."""
-    out: dict[str, Subject] = {}
-    for part in in_chunks(sorted(set(event_ids))):
-        for event_id, kind, slug in rows(db, "SELECT event_id, subject_kind, subject FROM ledger_index "
-                                             "WHERE event_id IN (:ids)", ids=part):
-            out[event_id] = (kind, slug)
-    return out
+class TargetSubjects:
+    """Where the corrections on one page of the log are filed, for ``rebuild`` and ``restore``: under their
+    targets' subjects.
+
+    A target is on the page itself, before its correction (:meth:`file` each event's subject as it is
+    indexed), or in the index written pages before, asked once for all of the page's ``targets``: a page
+    with a dozen corrections asks once, and need not be written first. A target found nowhere (a log
+    ``verify`` refuses) files the correction under ``("event", target)``.
+    """
+
+    def __init__(self, db: Db, targets: Iterable[str]):
+        self.on_page: dict[str, Subject] = {}
+        self.indexed: dict[str, Subject] = {}
+        for part in in_chunks(sorted(set(targets))):
+            for event_id, kind, slug in rows(db, "SELECT event_id, subject_kind, subject FROM ledger_index "
+                                                 "WHERE event_id IN (:ids)", ids=part):
+                self.indexed[event_id] = (kind, slug)
+
+    def of(self, target: str) -> Subject:
+        return self.on_page.get(target) or self.indexed.get(target) or ("event", target)
+
+    def file(self, event_id: str, subject: Subject) -> None:
+        self.on_page[event_id] = subject
 
 
 def records(db: WriteDb, known_at: str | None = None, page: int = 2000) -> Iterator[Recorded]:

@@ -346,26 +346,19 @@ def subject_scan(db: Db, kind: str, slugs: Sequence[str], until: dt.date | None 
     """
     wanted = set(slugs)
     pg = postgres(db)
-    source, bytewise = (layout.with_log(True), ' COLLATE "C"') if pg else (layout.with_log(False, " NOT INDEXED"), "")
+    # NOT INDEXED: through the subject index SQLite would skip the sort and read the log row by row.
+    source = layout.with_log(pg, "" if pg else " NOT INDEXED")
     sql = (f"SELECT subject, position, {layout.reads_as(pg)} FROM {source} "
            f"WHERE subject_kind = :kind AND {layout.LIVE}" + (f" AND {DATED_BY}" if until is not None else "")
-           + f" ORDER BY subject{bytewise}, position")
+           + f" ORDER BY subject{layout.bytewise(pg)}, position")
     text, args = bind(sql, {"kind": kind, "until": _iso(until)}, db.placeholder)
     cursor = db.cursor(stream=f"ledger_scan_{next(_CURSORS)}")
     try:
         cursor.execute(text, args)
-        slug: str | None = None
-        events: list[Entry] = []
-        while chunk := cursor.fetchmany(page):
-            for subject, position, event in chunk:
-                if subject != slug:
-                    if events:
-                        yield slug, events  # type: ignore[misc]  # set with the first event
-                    slug, events = subject, []
-                if subject in wanted:
-                    events.append((position, orjson.loads(event)))
-        if events:
-            yield slug, events  # type: ignore[misc]
+        stream = (row for chunk in iter(lambda: cursor.fetchmany(page), []) for row in chunk)
+        for slug, group in itertools.groupby(stream, key=itemgetter(0)):
+            if slug in wanted:
+                yield slug, [(position, orjson.loads(event)) for _, position, event in group]
     finally:
         cursor.close()
 
@@ -505,7 +498,7 @@ def dated_pages(db: Db, since: dt.date | None, until: dt.date | None, measure: s
     the timeline's main stream. (An event that reads as recorded has the date it was recorded with, the
     index's ``date``.)"""
     # Bytewise on PostgreSQL, as Python merges: a locale's collation need not order text as it does.
-    bytewise = ' COLLATE "C"' if postgres(db) else ""
+    bytewise = layout.bytewise(postgres(db))
     sql = (f"{index_rows_sql(db)} WHERE target IS NULL AND {SHOWN_AS_RECORDED}"
            + (" AND date >= :since" if since is not None else "") + (" AND date <= :until" if until is not None else "")
            + (" AND subject_kind = 'measure' AND subject = :measure" if measure is not None else "")

@@ -25,7 +25,16 @@ import orjson
 from events.codes import Subject
 from events.registry import CORRECTION_TYPES
 from projections.inorder import InOrder
-from projections.readmodel.layout import LIVE, RETRACTED, TableDef, ledger_index, reads_as, subjects, with_log
+from projections.readmodel.layout import (
+    LIVE,
+    RETRACTED,
+    TableDef,
+    bytewise,
+    ledger_index,
+    reads_as,
+    subjects,
+    with_log,
+)
 from projections.readmodel.queries import WriteDb, base_target, in_chunks, index_rows_sql, postgres, record_from_row
 from projections.readmodel.reads import named_rows
 from projections.readmodel.registry import READ_MODELS, Folded, Live, ReadModel, dumps, introductions, subject_row
@@ -404,15 +413,15 @@ class SortedScan:
 
     def __init__(self, db: WriteDb) -> None:
         sqlite = db.dialect == "sqlite"
-        # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row. Both
-        # collations order the UTF-8 bytes, which is Python's order of str (code points).
-        source, collate = (with_log(False, " NOT INDEXED"), "BINARY") if sqlite else (with_log(True), '"C"')
+        # NOT INDEXED: through the subject index SQLite would skip the sort and read the table row by row. Slugs
+        # are ordered as Python orders str (layout.bytewise).
+        source, collate = with_log(not sqlite, " NOT INDEXED" if sqlite else ""), bytewise(not sqlite)
         # A server-side cursor on PostgreSQL, fetched a batch at a time (SQLite's cursor already steps).
         self.cursor = db.cursor(stream="ledger_sorted_scan")
         with _sort_cache(db, self.SORT_CACHE_KB):
             self.cursor.execute(f"SELECT subject_kind, subject, position, {reads_as(not sqlite)} FROM {source} "
                                 f"WHERE {LIVE} "
-                                f"ORDER BY subject_kind COLLATE {collate}, subject COLLATE {collate}, position")
+                                f"ORDER BY subject_kind{collate}, subject{collate}, position")
             self.rows: list[tuple[str, str, int, str]] = self.cursor.fetchmany(self.BATCH)  # the sort runs here
         self.at = 0
 
