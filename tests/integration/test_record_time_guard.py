@@ -192,19 +192,56 @@ def test_history_names_the_database_role_beside_the_declared_author(store: Ledge
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
-def test_the_role_a_writer_claims_in_its_own_insert_is_replaced_by_its_real_one(
+def test_a_writer_that_claims_another_role_in_its_own_insert_is_refused(
     seeded: Ledger, writer: tuple[str, str]
 ) -> None:
     role, url = writer
+    forge = ("INSERT INTO ledger_events (originator_id, originator_version, topic, state, recorded_by_role) "
+             "SELECT originator_id, %s, topic, %s, %s FROM ledger_events WHERE originator_version = 1")
     with psycopg.connect(_libpq(url)) as conn:
         clock = conn.execute("SELECT clock_timestamp()").fetchone()
         assert clock is not None
-        conn.execute("INSERT INTO ledger_events (originator_id, originator_version, topic, state, recorded_by_role) "
-                     "SELECT originator_id, %s, topic, %s, 'postgres' FROM ledger_events WHERE originator_version = 1",
-                     (EVENTS + 1, forged_state(seeded.url, format_time(clock[0]))))
+        state = forged_state(seeded.url, format_time(clock[0]))
+        for claimed in ("postgres", None):
+            with pytest.raises(psycopg.errors.CheckViolation, match=f"ledger role refused: .*inserting role \\({role}\\)"):
+                with conn.transaction():
+                    conn.execute(forge, (EVENTS + 1, state, claimed))
+        # Its own name is what the database would have stamped: that row goes in.
+        conn.execute(forge, (EVENTS + 1, state, role))
         stamped = conn.execute("SELECT recorded_by_role FROM ledger_events WHERE originator_version = %s",
                                (EVENTS + 1,)).fetchone()
     assert stamped == (role,)
+
+
+def test_one_statement_of_many_rows_is_checked_row_by_row(seeded: Ledger) -> None:
+    """PostgreSQL checks a statement's rows together, after it ran: a row behind the row before it in the
+    same statement is refused as one behind the log's last is, and the whole statement with it. The
+    middle time below passes every other check (after the log's last event and, on PostgreSQL, after the
+    transaction began), so only that order refuses it."""
+    engine = raw(seeded.url)
+    try:
+        for shape in ("behind the row before", "not a time", "behind two rows back"):
+            with pytest.raises(DBAPIError, match=REFUSED), engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    began, clock = conn.execute(text("SELECT transaction_timestamp(), clock_timestamp()")).one()
+                else:
+                    clock = dt.datetime.now(dt.UTC)
+                    began = clock - dt.timedelta(milliseconds=1)
+                first, middle = format_time(clock), format_time(began + (clock - began) / 2)
+                assert last_recorded_at(seeded) < middle < first
+                stamps = {"behind the row before": (first, middle), "not a time": (first, first[:10]),
+                          "behind two rows back": (first, first, middle)}[shape]
+                values = ", ".join(f"(:v{i}, :s{i})" for i in range(len(stamps)))
+                params = {key: value for i, stamp in enumerate(stamps)
+                          for key, value in ((f"v{i}", EVENTS + 1 + i), (f"s{i}", forged_state(seeded.url, stamp)))}
+                conn.execute(text(
+                    f"WITH x(v, s) AS (VALUES {values}) "
+                    "INSERT INTO ledger_events (originator_id, originator_version, topic, state) "
+                    "SELECT e.originator_id, x.v, e.topic, x.s FROM x JOIN ledger_events e ON e.originator_version = 1 "
+                    "ORDER BY x.v"), params)
+    finally:
+        engine.dispose()
+    assert seeded.verify().to_json()["events"] == EVENTS
 
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)

@@ -152,3 +152,24 @@ def test_init_leaves_triggers_that_are_in_place_untouched(seeded: Cli) -> None:
 def test_the_declared_triggers_are_exactly_what_init_installs(seeded: Cli) -> None:
     assert problems(seeded.url) == []
     assert set(PG_FUNCTIONS) == {"ledger_refuse_change", "ledger_check_insert"}
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_the_role_column_losing_its_default_fails_verify_refuses_appends_and_init_restores_it(seeded: Cli) -> None:
+    """The role is stamped by the column's default and checked by the guard: without the default the
+    ledger's own inserts name no role, and the guard refuses them rather than store a row without one."""
+    run_sql(seeded.url, "ALTER TABLE ledger_events ALTER COLUMN recorded_by_role DROP DEFAULT")
+    run = seeded("verify", "--format", "json")
+    assert run.exit_code == 1
+    assert "column ledger_events.recorded_by_role lost its default CURRENT_USER" in run.json()["message"]
+    assert run.json()["append_only"] is False
+    statement = ["append", "talks.statement", "--date", "2025-10-30", "--track", "us-jp-tariffs",
+                 "--speaker", "Ryosei Akazawa", "--party", "JP", "--text", "no role", "--source", "test"]
+    refused = seeded(*statement)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: the database refused the write: ledger role refused")
+    assert "Traceback" not in refused.stderr
+    assert seeded("init").exit_code == 0
+    assert problems(seeded.url) == []
+    assert seeded(*statement).exit_code == 0
+    assert seeded("verify").exit_code == 0
