@@ -177,8 +177,8 @@ PG_TRIGGERS: dict[str, str] = {
 }
 SQLITE_TRIGGERS[INSERT_GUARD] = _SQLITE_GUARD
 PG_FUNCTIONS[PG_GUARD_FUNCTION] = _PG_GUARD_BODY
-PG_TRIGGERS[INSERT_GUARD] = (f"CREATE TRIGGER {INSERT_GUARD} AFTER INSERT ON ledger_events "
-                             f"REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION {PG_GUARD_FUNCTION}()")
+PG_TRIGGERS[INSERT_GUARD] = (f"CREATE TRIGGER {INSERT_GUARD} AFTER INSERT ON ledger_events REFERENCING NEW TABLE "
+                             f"AS inserted FOR EACH STATEMENT EXECUTE FUNCTION {PG_GUARD_FUNCTION}()")
 #: PostgreSQL: what the role column holds when an insert leaves it out, as ``pg_get_expr`` prints it.
 PG_ROLE_DEFAULT = "CURRENT_USER"
 # What `verify` says when they are not as declared.

@@ -203,9 +203,9 @@ def test_a_writer_that_claims_another_role_in_its_own_insert_is_refused(
         assert clock is not None
         state = forged_state(seeded.url, format_time(clock[0]))
         for claimed in ("postgres", None):
-            with pytest.raises(psycopg.errors.CheckViolation, match=f"ledger role refused: .*inserting role \\({role}\\)"):
-                with conn.transaction():
-                    conn.execute(forge, (EVENTS + 1, state, claimed))
+            refused = f"ledger role refused: .*inserting role \\({role}\\)"
+            with pytest.raises(psycopg.errors.CheckViolation, match=refused), conn.transaction():
+                conn.execute(forge, (EVENTS + 1, state, claimed))
         # Its own name is what the database would have stamped: that row goes in.
         conn.execute(forge, (EVENTS + 1, state, role))
         stamped = conn.execute("SELECT recorded_by_role FROM ledger_events WHERE originator_version = %s",
